@@ -1,0 +1,56 @@
+"""practice: agenda, client cards and client messages for one practice."""
+from flask import Flask, g, has_request_context, render_template, request, session
+from flask_login import current_user
+
+from .config import ROOT, load_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .models import LANGUAGES, Practice
+
+
+
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # tasks choose a language with force_locale
+    if current_user.is_authenticated and current_user.language:
+        return current_user.language
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def select_timezone() -> str:
+    return practice().timezone
+
+
+def practice() -> Practice:
+    """The practice settings, loaded once per app context."""
+    if "practice" not in g:
+        g.practice = Practice.load()
+    return g.practice
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config())
+    app.config.from_mapping(config or {})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+
+    from . import auth, agenda, cli, web
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(agenda.bp)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,80 @@
+"""flask commands: demo data, accounts, the worker, and `flask dev` that runs it all at once."""
+import os
+import subprocess
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Role, User
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(create_owner)
+    app.cli.add_command(worker)
+    app.cli.add_command(dev)
+
+
+@click.command()
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Centre the two weeks on this day.")
+def demo(today):
+    """Load the demo practice into an empty database."""
+    from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
+
+    load_demo(today.date() if today else date.today())
+    click.echo(f"Demo practice loaded. Owner: {OWNER_EMAIL}, desk: {STAFF_EMAIL}, password: {DEMO_PASSWORD}")
+
+
+@click.command("create-owner")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_owner(email, name, password):
+    """Create an owner account."""
+    from .auth.services import AccountError, create_user
+
+    try:
+        create_user(email, name, password, Role.OWNER)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Owner {email} created.")
+
+
+@click.command()
+@click.option("-w", "--workers", default=2, show_default=True)
+def worker(workers):
+    """Run the Huey consumer (timed sends and the heartbeat) until Ctrl-C."""
+    os.execvp(sys.executable, [sys.executable, "-m", "huey.bin.huey_consumer", *consumer_arguments(workers)])
+
+
+def consumer_arguments(workers: int = 2) -> list[str]:
+    # Threads, graceful on SIGTERM, stale locks flushed, an idle poll of at most 2 s (notes/stack.md).
+    return ["practice.tasks.huey", "-w", str(workers), "-k", "thread", "-g", "TERM", "-t", "30", "-f", "-m", "2"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def dev(host, port):
+    """Set up the embedded default (database, demo data) and run the web server and the worker."""
+    from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
+
+    upgrade()
+    if not db.session.scalar(select(func.count(User.id))):
+        load_demo(date.today())
+    consumer = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", *consumer_arguments()])
+    click.echo(
+        f"\n  practice runs at http://{host}:{port}/\n"
+        f"  log in as {OWNER_EMAIL} (owner) or {STAFF_EMAIL} (desk), password {DEMO_PASSWORD}\n"
+        "  Ctrl-C stops the web server and the worker.\n"
+    )
+    try:
+        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        consumer.terminate()
+        consumer.wait(timeout=40)

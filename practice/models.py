@@ -1,0 +1,224 @@
+"""The tables of one practice. Times are stored in UTC and shown in the practice's time zone."""
+import enum
+from datetime import datetime, time, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+LANGUAGES = ("nl", "de", "en")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every database: SQLite keeps no zone, so we strip and restore it."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC datetimes only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+class Channels(enum.StrEnum):
+    """Which channels a client wants a kind of message on."""
+
+    NONE = "none"
+    EMAIL = "email"
+    SMS = "sms"
+    BOTH = "both"
+
+    @property
+    def email(self) -> bool:
+        return self in (Channels.EMAIL, Channels.BOTH)
+
+    @property
+    def sms(self) -> bool:
+        return self in (Channels.SMS, Channels.BOTH)
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Practice(db.Model):
+    """The one practice this installation serves, with its settings."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    country: Mapped[str] = mapped_column(String(2), default="NL")
+    subdivision: Mapped[str | None] = mapped_column(String(16))
+    sms_enabled: Mapped[bool] = mapped_column(default=False)
+
+    @classmethod
+    def load(cls) -> "Practice":
+        """The practice row; a fresh database gets a nameless one so pages still render."""
+        practice = db.session.scalar(select(cls).limit(1))
+        if practice is None:
+            practice = cls(name="Practice")
+            db.session.add(practice)
+            db.session.commit()
+        return practice
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(String(10), default=Role.STAFF)
+    language: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session id: bumping it logs the user out everywhere (OWASP ASVS V7.4.1).
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class Location(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(250), default="")
+    sms_note: Mapped[str] = mapped_column(String(124), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Practitioner(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    working_hours: Mapped[list["WorkingHours"]] = relationship(
+        back_populates="practitioner", cascade="all, delete-orphan", order_by="WorkingHours.weekday"
+    )
+
+
+class WorkingHours(db.Model):
+    """A weekly block of working time at one location, in the practice's wall-clock time."""
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("start_time < end_time", name="order"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    weekday: Mapped[int]  # 0 = Monday
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="working_hours")
+    location: Mapped[Location] = relationship()
+
+
+class TimeOff(db.Model):
+    __table_args__ = (CheckConstraint("start < \"end\"", name="order"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(120), default="")
+
+    practitioner: Mapped[Practitioner] = relationship()
+
+
+class AppointmentType(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    duration_minutes: Mapped[int] = mapped_column(default=30)
+    colour: Mapped[str] = mapped_column(String(7), default="#4f7cac")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Client(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80), index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="")  # E.164, or empty
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    confirmation_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    reminder_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Appointment(db.Model):
+    __table_args__ = (
+        CheckConstraint("start < \"end\"", name="order"),
+        Index("ix_appointment_practitioner_start", "practitioner_id", "start"),
+        Index("ix_appointment_location_start", "location_id", "start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    appointment_type_id: Mapped[int] = mapped_column(ForeignKey("appointment_type.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[AppointmentStatus] = mapped_column(String(10), default=AppointmentStatus.BOOKED)
+    confirmation_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    reminder_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    client: Mapped[Client] = relationship()
+    practitioner: Mapped[Practitioner] = relationship()
+    appointment_type: Mapped[AppointmentType] = relationship()
+    location: Mapped[Location] = relationship()
+
+
+class WorkerBeat(db.Model):
+    """When the Huey consumer last ran its heartbeat task: the dashboard shows whether it is alive."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,65 @@
+"""The Huey instance and the timed work. Huey is only the clock: each task opens an app context and
+calls a service, and the database stays the truth about what was done."""
+from contextlib import nullcontext
+from functools import wraps
+from pathlib import Path
+
+from flask import has_app_context
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from .config import huey_url
+
+NAME = "practice"
+
+
+def huey_from_url(url: str):
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(NAME, filename=str(path), results=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(NAME, url=url, results=False)
+    if url == "memory://":
+        return MemoryHuey(NAME, results=False)
+    raise ValueError(f"HUEY_URL must be sqlite:///<path>, redis://… or memory://, not {url!r}")
+
+
+huey = huey_from_url(huey_url())
+_app = None
+
+
+def _app_context():
+    """The web process already has an app; the consumer makes one, once."""
+    if has_app_context():
+        return nullcontext()
+    global _app
+    if _app is None:
+        from . import create_app
+
+        _app = create_app()
+    return _app.app_context()
+
+
+def _in_app_context(fn):
+    @wraps(fn)
+    def run(*args, **kwargs):
+        with _app_context():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def task(**options):
+    return lambda fn: huey.task(**options)(_in_app_context(fn))
+
+
+def periodic_task(schedule, **options):
+    return lambda fn: huey.periodic_task(schedule, **options)(_in_app_context(fn))
+
+
+@periodic_task(crontab())
+def heartbeat():
+    """Every minute: note that the consumer is alive."""
+    from .worker import store_heartbeat
+
+    store_heartbeat()

@@ -1,0 +1,90 @@
+"""What every page shares: login by default, security headers, error pages, date filters."""
+from functools import wraps
+
+from flask import Flask, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import login_manager
+from .models import LANGUAGES
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def public(view):
+    """Mark a view as reachable without login (login page, public client pages, provider callbacks)."""
+    view.is_public = True
+    return view
+
+
+def owner_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_owner:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.owner_only = True
+    return wrapped
+
+
+def _require_login():
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint == "static" or view is None or getattr(view, "is_public", False):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["PRODUCTION"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    headers.add("Vary", "HX-Request")
+    if current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(error):
+    return render_template("error.html", error=error), error.code
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+    app.before_request(_require_login)
+    app.after_request(_security_headers)
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="full": format_date(value, fmt),
+        time=lambda value, fmt="HH:mm": format_time(value, fmt),
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+    )
+
+    @app.context_processor
+    def shared():
+        from . import practice
+
+        return {
+            "practice": practice(),
+            "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            "current_language": str(get_locale() or "en"),
+        }
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("agenda.day"))

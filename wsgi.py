@@ -1,0 +1,3 @@
+from practice import create_app
+
+app = create_app()
