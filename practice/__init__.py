@@ -1,5 +1,5 @@
 """practice: agenda, client cards and client messages for one practice."""
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from .config import ROOT, load_config
@@ -47,10 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
 
-    from . import auth, agenda, cli, web
+    from . import agenda, auth, cli, settings, web
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(agenda.bp)
+    for blueprint in (auth.bp, agenda.bp, settings.bp):
+        app.register_blueprint(blueprint)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Role, User
+from .models import LANGUAGES, Role, User
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_owner)
     app.cli.add_command(worker)
     app.cli.add_command(dev)
+    app.cli.add_command(translations)
 
 
 @click.command()
@@ -78,3 +79,28 @@ def dev(host, port):
     finally:
         consumer.terminate()
         consumer.wait(timeout=40)
+
+
+@click.group()
+def translations():
+    """Keep the nl, de and en catalogues in step with the code."""
+
+
+@translations.command("update")
+def update_translations():
+    """Extract the strings, merge them into every catalogue and compile."""
+    from babel.messages.frontend import CommandLineInterface
+
+    from .config import ROOT
+
+    folder = ROOT / "translations"
+    pot = folder / "messages.pot"
+    run = CommandLineInterface().run
+    run(["pybabel", "-q", "extract", "-F", str(folder / "babel.cfg"), "-k", "_l", "--no-location",
+         "--omit-header", "--sort-output", "-o", str(pot), str(ROOT)])
+    for language in LANGUAGES:
+        command = "update" if (folder / language / "LC_MESSAGES" / "messages.po").exists() else "init"
+        run(["pybabel", "-q", command, "-i", str(pot), "-d", str(folder), "-l", language]
+            + (["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
+    pot.unlink()
+    run(["pybabel", "-q", "compile", "-d", str(folder), "--statistics"])

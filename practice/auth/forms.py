@@ -12,4 +12,4 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(choices=[(code, code) for code in LANGUAGES], validators=[DataRequired()])
+    language = SelectField(choices=list(LANGUAGES), validators=[DataRequired()])

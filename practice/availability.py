@@ -1,0 +1,208 @@
+"""Free times of one practitioner: weekly working hours minus appointments and time off.
+
+Pure: plain data in, plain data out (no Flask, no ORM), so the agenda and the public page can share it.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "Interval",
+    "WeeklyHours",
+    "fits_within",
+    "free_times",
+    "overlaps",
+    "subtract",
+    "working_intervals",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A half-open stretch of real time [start, end) between two aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if _is_naive(self.start) or _is_naive(self.end):
+            raise ValueError("an interval needs aware datetimes")
+        if not self.start < self.end:
+            raise ValueError(f"an interval must start before it ends: {self.start} .. {self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """A weekly block of working time in local wall-clock time (weekday 0 = Monday)."""
+
+    weekday: int
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), not {self.weekday}")
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("working hours are wall-clock times without a time zone")
+        if not self.start < self.end:
+            raise ValueError(f"working hours must start before they end: {self.start} .. {self.end}")
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    """Whether two intervals share some time; one ending exactly when the other starts does not."""
+    return a.start < b.end and b.start < a.end
+
+
+def fits_within(candidate: Interval, intervals: Iterable[Interval]) -> bool:
+    """Whether the candidate lies entirely inside one of the intervals.
+
+    Pass merged intervals (as `working_intervals` and `subtract` return them) when adjacent blocks
+    should count as one.
+    """
+    return any(iv.start <= candidate.start and candidate.end <= iv.end for iv in intervals)
+
+
+def working_intervals(day: date, hours: Iterable[WeeklyHours], tz: str) -> list[Interval]:
+    """The working time on a local day as merged UTC intervals, sorted.
+
+    Wall-clock hours stay wall-clock hours across a daylight-saving change: each time becomes the
+    first moment at which the local clock reads at least that time. So a time inside the spring-forward
+    gap starts at the changeover, and a time in the repeated autumn hour means its first occurrence.
+    """
+    zone = ZoneInfo(tz)
+    weekday = day.weekday()
+    blocks = []
+    for block in hours:
+        if block.weekday != weekday:
+            continue
+        start = _first_moment_at(datetime.combine(day, block.start), zone)
+        end = _first_moment_at(datetime.combine(day, block.end), zone)
+        if start < end:  # both inside one spring-forward gap: nothing left of it
+            blocks.append(Interval(start, end))
+    return _merged(blocks)
+
+
+def subtract(intervals: Iterable[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """The parts of `intervals` not covered by any busy interval, merged and sorted.
+
+    Either input may be unsorted and overlap itself. Sorts once and sweeps: O((n + m) log(n + m)).
+    """
+    blocks = _merged(intervals)
+    taken = _merged(busy)
+    free: list[Interval] = []
+    i = 0  # first busy interval that may still matter for the current block
+    for block in blocks:
+        cursor = block.start
+        while i < len(taken) and taken[i].end <= cursor:
+            i += 1
+        j = i
+        while j < len(taken) and taken[j].start < block.end:
+            if cursor < taken[j].start:
+                free.append(Interval(cursor, taken[j].start))
+            cursor = max(cursor, taken[j].end)
+            j += 1
+        if cursor < block.end:
+            free.append(Interval(cursor, block.end))
+        # The last busy interval seen may reach into the next block; the ones before it cannot.
+        i = max(i, j - 1)
+    return free
+
+
+def free_times(
+    day: date,
+    *,
+    hours: Iterable[WeeklyHours],
+    busy: Iterable[Interval],
+    duration: timedelta,
+    tz: str,
+    step: timedelta = timedelta(minutes=15),
+    not_before: datetime | None = None,
+) -> list[datetime]:
+    """Start moments (aware UTC, sorted) on a local day where `duration` fits in free working time.
+
+    Starts lie on the local wall-clock grid of `step` counted from local midnight (08:00, 08:15, ...),
+    also on a daylight-saving day, and not before `not_before` (for "now + cutoff").
+    """
+    if duration <= timedelta(0):
+        raise ValueError("the duration must be positive")
+    if step <= timedelta(0):
+        raise ValueError("the step must be positive")
+    if not_before is not None and _is_naive(not_before):
+        raise ValueError("not_before must be an aware datetime")
+
+    grid = _grid(day, tz, step)
+    starts: list[datetime] = []
+    # Free intervals are disjoint and sorted, and so is the grid: the result comes out sorted and unique.
+    for interval in subtract(working_intervals(day, hours, tz), busy):
+        earliest = interval.start if not_before is None else max(interval.start, not_before)
+        latest = interval.end - duration
+        if earliest > latest:
+            continue
+        starts.extend(grid[bisect_left(grid, earliest) : bisect_right(grid, latest)])
+    return starts
+
+
+def _is_naive(moment: datetime) -> bool:
+    return moment.tzinfo is None or moment.utcoffset() is None
+
+
+def _merged(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, with overlapping and touching intervals joined."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda iv: iv.start):
+        if merged and interval.start <= merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return merged
+
+
+def _first_moment_at(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first UTC moment at which the local clock reads `wall` or later (PEP 495 folds and gaps)."""
+    before = zone.utcoffset(wall.replace(fold=0))
+    after = zone.utcoffset(wall.replace(fold=1))
+    if before < after:
+        # In a spring-forward gap the clock never shows `wall`; it jumps past it at the changeover,
+        # which lies in (wall - after, wall - before]. Find it to the second.
+        low = (wall - after).replace(tzinfo=UTC)
+        high = (wall - before).replace(tzinfo=UTC)
+        while high - low > timedelta(seconds=1):
+            middle = low + (high - low) // 2
+            if middle.astimezone(zone).utcoffset() == after:
+                high = middle
+            else:
+                low = middle
+        return high
+    # Normal time, or the repeated autumn hour, where fold=0 is the first occurrence.
+    return (wall - before).replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=512)
+def _grid(day: date, tz: str, step: timedelta) -> tuple[datetime, ...]:
+    """Every UTC moment of the local day whose wall-clock time is a whole number of steps after midnight.
+
+    A time in the spring-forward gap does not exist and is left out; one in the repeated autumn hour
+    exists twice and is in twice.
+    """
+    zone = ZoneInfo(tz)
+    midnight = datetime.combine(day, time(0))
+    next_midnight = midnight + timedelta(days=1)
+    moments = []
+    wall = midnight
+    while wall < next_midnight:
+        first = zone.utcoffset(wall.replace(fold=0))
+        second = zone.utcoffset(wall.replace(fold=1))
+        if first == second:
+            moments.append((wall - first).replace(tzinfo=UTC))
+        elif first > second:  # repeated hour: both moments show this wall-clock time
+            moments.append((wall - first).replace(tzinfo=UTC))
+            moments.append((wall - second).replace(tzinfo=UTC))
+        wall += step
+    moments.sort()
+    return tuple(moments)

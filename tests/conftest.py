@@ -1,0 +1,141 @@
+"""Factories and real servers for the tests: each test gets its own SQLite database; servers bind
+127.0.0.1 on a free port and stop at teardown."""
+import os
+import re
+import socket
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+
+# Before practice is imported: a throw-away instance folder, and Huey in memory unless a test starts
+# a real consumer (which gets its own SQLite Huey file).
+os.environ["PRACTICE_INSTANCE"] = tempfile.mkdtemp(prefix="practice-test-")
+os.environ["HUEY_URL"] = "memory://"
+
+from practice import create_app  # noqa: E402
+from practice.extensions import db  # noqa: E402
+from practice.models import Practice, Role, User  # noqa: E402
+
+PASSWORD = "correct-horse-battery"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app and database. No app context stays pushed: like in production, every request and
+    every `with app.app_context()` block of a test gets its own (its own `g` and its own DB session)."""
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'practice.db'}",
+    })
+    with app.app_context():
+        db.create_all()
+        db.session.add(Practice(name="Fysio Test", email="info@fysio.test", phone="+31 20 555 0100"))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    password: str = PASSWORD
+
+
+def make_user(app, role=Role.STAFF, email=None, language=None) -> Account:
+    with app.app_context():
+        user = User(email=email or f"{role}@fysio.test", name=f"{role.title()} User", role=role, language=language)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return Account(user.id, user.email)
+
+
+@pytest.fixture
+def owner(app):
+    return make_user(app, Role.OWNER)
+
+
+@pytest.fixture
+def staff(app):
+    return make_user(app, Role.STAFF)
+
+
+def csrf_token(client) -> str:
+    """The token the pages would carry, taken from a rendered form as a browser would."""
+    html = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def log_in(client, user: Account):
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on 127.0.0.1, for the browser and for concurrent clients."""
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{port}"
+    yield server
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the README's test command does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/Amsterdam")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    yield page
+    context.close()
