@@ -103,4 +103,18 @@ def update_translations():
         run(["pybabel", "-q", command, "-i", str(pot), "-d", str(folder), "-l", language]
             + (["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
     pot.unlink()
+    _fill_source_language(folder / "en" / "LC_MESSAGES" / "messages.po")
     run(["pybabel", "-q", "compile", "-d", str(folder), "--statistics"])
+
+
+def _fill_source_language(path) -> None:
+    """The code is written in English: the English catalogue says what the code says."""
+    from babel.messages.pofile import read_po, write_po
+
+    with open(path, "rb") as file:
+        catalogue = read_po(file, locale="en")
+    for message in catalogue:
+        if message.id and not (message.string if isinstance(message.string, str) else all(message.string)):
+            message.string = message.id
+    with open(path, "wb") as file:
+        write_po(file, catalogue, width=100, sort_output=True)

@@ -3,11 +3,13 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
-COUNTRIES = [("NL", _l("Netherlands")), ("BE", _l("Belgium")), ("DE", _l("Germany")), ("AT", _l("Austria")),
-             ("CH", _l("Switzerland")), ("LU", _l("Luxembourg"))]
+COUNTRIES = [SelectChoice(code, name) for code, name in (
+    ("NL", _l("Netherlands")), ("BE", _l("Belgium")), ("DE", _l("Germany")), ("AT", _l("Austria")),
+    ("CH", _l("Switzerland")), ("LU", _l("Luxembourg")))]
 
 
 class PracticeForm(FlaskForm):

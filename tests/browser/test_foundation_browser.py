@@ -1,0 +1,31 @@
+"""A person at the front desk: logs in, sees today's agenda, switches the language."""
+from datetime import date
+
+from practice.agenda.services import day_bounds, load_appointments
+from practice.demo import DEMO_PASSWORD, OWNER_EMAIL, load_demo
+
+
+def test_demo_owner_logs_in_sees_today_and_switches_to_german(app, page, live_server):
+    with app.app_context():
+        load_demo(date.today())
+        today_count = len(load_appointments(*day_bounds(date.today(), "Europe/Amsterdam")))
+
+    page.goto("/")
+    assert page.url.endswith("/login?next=%2F")
+    page.get_by_label("E-mail address").fill(OWNER_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    agenda = page.locator("[data-test=agenda-day]")
+    agenda.wait_for()
+    assert str(date.today().year) in agenda.locator("h1").inner_text()
+    assert agenda.locator("li.appointment").count() == today_count
+
+    page.get_by_role("button", name="DE").click()
+    page.get_by_role("link", name="Kalender").wait_for()
+    assert page.get_by_role("button", name="Abmelden").is_visible()
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.console_errors == []
+
+    page.reload()  # the choice is stored with the user
+    assert page.get_by_role("link", name="Einstellungen").is_visible()

@@ -1,0 +1,116 @@
+"""Configuration, migrations and catalogues: the ground every page stands on."""
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask_migrate import upgrade
+from sqlalchemy import create_engine
+
+from practice import create_app
+from practice.config import ConfigError, load_config
+from practice.extensions import db
+from practice.models import LANGUAGES
+from tests.conftest import csrf_token, log_in
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUES = ROOT / "translations"
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev", "short-but-not-32-characters"])
+def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, secret):
+    environ = {"PRACTICE_ENV": "production", "PRACTICE_INSTANCE": str(tmp_path)}
+    if secret is not None:
+        environ["SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(environ)
+
+
+def test_production_takes_its_parts_from_the_environment(tmp_path):
+    config = load_config({
+        "PRACTICE_ENV": "production", "PRACTICE_INSTANCE": str(tmp_path), "SECRET_KEY": "k" * 48,
+        "DATABASE_URL": "postgres://practice@db/practice", "HUEY_URL": "redis://cache:6379/0",
+        "SMTP_HOST": "mail.example.com", "SMS_GATEWAY": "kannel",
+    })
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://practice@db/practice"
+    assert config["HUEY_URL"] == "redis://cache:6379/0"
+    assert config["MAIL_BACKEND"] == "smtp" and config["SMS_GATEWAY"] == "kannel"
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_development_defaults_are_embedded(tmp_path):
+    config = load_config({"PRACTICE_INSTANCE": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'practice.db'}"
+    assert config["HUEY_URL"] == f"sqlite:///{tmp_path / 'huey.db'}"
+    assert config["MAIL_BACKEND"] == "sink" and config["SMS_GATEWAY"] == "sink"
+    assert len(config["SECRET_KEY"]) >= 32
+    assert load_config({"PRACTICE_INSTANCE": str(tmp_path)})["SECRET_KEY"] == config["SECRET_KEY"]
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
+
+
+def _source_messages() -> set[str]:
+    method_map = [("practice/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=method_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_visible_string_is_translated(language):
+    po = read_po(open(CATALOGUES / language / "LC_MESSAGES" / "messages.po", "rb"))
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in po
+                  if m.id and m.string and "fuzzy" not in m.flags
+                  and (isinstance(m.string, str) or all(m.string))}
+    missing = _source_messages() - translated
+    assert not missing, f"{language}: untranslated: {sorted(missing)} — run `flask translations update`"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalogue_matches_its_source(language):
+    folder = CATALOGUES / language / "LC_MESSAGES"
+    po = read_po(open(folder / "messages.po", "rb"))
+    mo = read_mo(io.BytesIO((folder / "messages.mo").read_bytes()))
+    assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, (
+        "messages.mo is stale — run `flask translations update`")
+
+
+def test_the_login_page_speaks_the_browser_language(client):
+    assert "Anmelden" in client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert "Inloggen" in client.get("/login", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+
+def test_the_owner_changes_practice_settings_and_bad_input_changes_nothing(app, client, owner):
+    log_in(client, owner)
+    form = {"name": "Fysio Noord", "email": "noord@example.nl", "phone": "+31 50 555 0000",
+            "timezone": "Europe/Berlin", "country": "DE", "subdivision": "BY", "csrf_token": csrf_token(client)}
+    assert client.post("/settings/", data=form).status_code == 302
+    bad = form | {"name": "Elsewhere", "timezone": "Mars/Olympus", "subdivision": "XX"}
+    response = client.post("/settings/", data=bad)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Unknown time zone" in page and "Unknown region" in page
+    with app.app_context():
+        from practice.models import Practice
+
+        practice = Practice.load()
+        assert (practice.name, practice.timezone, practice.subdivision) == ("Fysio Noord", "Europe/Berlin", "BY")
