@@ -1,5 +1,6 @@
 """flask commands: demo data, accounts, the worker, and `flask dev` that runs it all at once."""
 import os
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -8,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
 from .extensions import db
 from .models import LANGUAGES, Role, User
@@ -74,11 +76,17 @@ def dev(host, port):
         f"  log in as {OWNER_EMAIL} (owner) or {STAFF_EMAIL} (desk), password {DEMO_PASSWORD}\n"
         "  Ctrl-C stops the web server and the worker.\n"
     )
+    signal.signal(signal.SIGTERM, _stop)  # a SIGTERM stops the worker too, like Ctrl-C
     try:
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # Not app.run(): Flask ignores it inside a `flask` command.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         consumer.terminate()
         consumer.wait(timeout=40)
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
 
 
 @click.group()

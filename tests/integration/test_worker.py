@@ -1,5 +1,6 @@
 """The Huey consumer starts with one command against the embedded default and runs our tasks."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,3 +52,40 @@ def test_flask_worker_runs_the_heartbeat_and_an_enqueued_task(app, tmp_path):
         output = consumer.communicate(timeout=40)[0].decode()
     assert "Huey consumer started" in output, output
     assert consumer.returncode == 0, output
+
+
+def test_flask_dev_serves_the_demo_practice_and_its_worker_runs(tmp_path):
+    """The README's first command ends in `flask dev`: login page, demo owner, today's agenda."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    environment = _environment(tmp_path)
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "dev", "--port", str(port)], cwd=ROOT,
+                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+
+    def login_page():
+        try:
+            return opener.open(f"{base}/login", timeout=2).read().decode()
+        except OSError:
+            return None
+
+    try:
+        assert _wait_for(lambda: login_page() is not None, 60), "flask dev did not serve the login page"
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page()).group(1)
+        form = urllib.parse.urlencode({"csrf_token": token, "email": "owner@example.com",
+                                       "password": "practice-demo"}).encode()
+        agenda = opener.open(f"{base}/login", data=form, timeout=10)
+        assert agenda.url.endswith("/agenda/")
+        assert "data-test=\"agenda-day\"" in agenda.read().decode()
+        assert _wait_for(lambda: len(_beats(tmp_path)) >= 1), "the worker started by flask dev did not run"
+    finally:
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        output = server.communicate(timeout=60)[0].decode()
+    assert "http://127.0.0.1:" in output and "owner@example.com" in output, output
