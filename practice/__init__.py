@@ -47,9 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
 
-    from . import agenda, auth, cli, settings, web
+    from . import agenda, auth, cli, clients, settings, web
 
-    for blueprint in (auth.bp, agenda.bp, settings.bp):
+    for blueprint in (auth.bp, agenda.bp, clients.bp, settings.bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
     cli.init_app(app)

@@ -37,6 +37,23 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+class EnumText(TypeDecorator):
+    """A StrEnum stored as its plain text value and read back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int):
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum_class(value)
+
+
 class Role(enum.StrEnum):
     OWNER = "owner"
     STAFF = "staff"
@@ -63,6 +80,15 @@ class AppointmentStatus(enum.StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+
+
+class ConsentSource(enum.StrEnum):
+    """How an SMS consent or its withdrawal reached the practice."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    PAPER = "paper"
+    ONLINE = "online"
 
 
 class Practice(db.Model):
@@ -93,7 +119,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(String(10), default=Role.STAFF)
+    role: Mapped[Role] = mapped_column(EnumText(Role, 10), default=Role.STAFF)
     language: Mapped[str | None] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the session id: bumping it logs the user out everywhere (OWASP ASVS V7.4.1).
@@ -182,13 +208,34 @@ class Client(db.Model):
     mobile: Mapped[str] = mapped_column(String(20), default="")  # E.164, or empty
     language: Mapped[str] = mapped_column(String(2), default="nl")
     notes: Mapped[str] = mapped_column(Text, default="")
-    confirmation_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
-    reminder_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    confirmation_channels: Mapped[Channels] = mapped_column(EnumText(Channels, 5), default=Channels.EMAIL)
+    reminder_channels: Mapped[Channels] = mapped_column(EnumText(Channels, 5), default=Channels.EMAIL)
+    # The state after the newest ConsentEvent, kept beside the history so lists and sends need no sub-query.
+    sms_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consent_events: Mapped[list["ConsentEvent"]] = relationship(
+        back_populates="client", order_by="ConsentEvent.id.desc()", cascade="all, delete-orphan"
+    )
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ConsentEvent(db.Model):
+    """One registration or withdrawal of a client's SMS consent: the audit trail, never edited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    granted: Mapped[bool]
+    source: Mapped[ConsentSource] = mapped_column(EnumText(ConsentSource, 10))
+    note: Mapped[str] = mapped_column(String(250), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    client: Mapped[Client] = relationship(back_populates="consent_events")
+    recorded_by: Mapped[User | None] = relationship()
 
 
 class Appointment(db.Model):
@@ -204,10 +251,14 @@ class Appointment(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[AppointmentStatus] = mapped_column(String(10), default=AppointmentStatus.BOOKED)
-    confirmation_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
-    reminder_channels: Mapped[Channels] = mapped_column(String(5), default=Channels.EMAIL)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        EnumText(AppointmentStatus, 10), default=AppointmentStatus.BOOKED
+    )
+    confirmation_channels: Mapped[Channels] = mapped_column(EnumText(Channels, 5), default=Channels.EMAIL)
+    reminder_channels: Mapped[Channels] = mapped_column(EnumText(Channels, 5), default=Channels.EMAIL)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # An owner booked it outside the practitioner's working hours on purpose.
+    outside_hours: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -139,3 +139,45 @@ def page(browser, live_server):
     page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
     yield page
     context.close()
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Ids of a small practice: two practitioners working every day 07:00–20:00 at one location."""
+
+    practitioner: int
+    colleague: int
+    location: int
+    treatment: int  # 30 minutes
+    intake: int  # 60 minutes
+
+
+@pytest.fixture
+def agenda(app) -> Agenda:
+    from datetime import time
+
+    from practice.models import AppointmentType, Location, Practitioner, WorkingHours
+
+    with app.app_context():
+        location = Location(name="Centrum", address="Hoofdstraat 1, Amsterdam", sms_note="Bel aan.")
+        treatment = AppointmentType(name="Behandeling", duration_minutes=30, colour="#4f7cac")
+        intake = AppointmentType(name="Intake", duration_minutes=60, colour="#2f7d5b")
+        people = [Practitioner(name="Sophie Verbeek"), Practitioner(name="Mark de Jong")]
+        for person in people:
+            person.working_hours = [WorkingHours(location=location, weekday=day, start_time=time(7),
+                                                 end_time=time(20)) for day in range(7)]
+        db.session.add_all([location, treatment, intake, *people])
+        db.session.commit()
+        return Agenda(people[0].id, people[1].id, location.id, treatment.id, intake.id)
+
+
+def make_client(app, **fields) -> int:
+    from practice.models import Client
+
+    values = {"first_name": "Anna", "last_name": "de Vries", "email": "anna@example.com",
+              "mobile": "+31612345678"} | fields
+    with app.app_context():
+        client = Client(**values)
+        db.session.add(client)
+        db.session.commit()
+        return client.id

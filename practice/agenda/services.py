@@ -1,23 +1,55 @@
-"""Reading and changing the agenda."""
+"""Reading and changing the agenda: the booking rules live here, the free-time arithmetic in availability."""
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..extensions import db
-from ..models import Appointment, AppointmentStatus, Location, Practitioner
+from ..models import (
+    Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, Practitioner, TimeOff, WorkingHours,
+)
+
+
+class BookingError(ValueError):
+    """A booking that breaks a rule; nothing was stored. `field` names the form field it belongs to."""
+
+    def __init__(self, message, field: str | None = None, *, outside_hours: bool = False):
+        super().__init__(str(message))
+        self.message, self.field, self.outside_hours = message, field, outside_hours
+
+
+@dataclass(frozen=True)
+class Booking:
+    """What the appointment form asks for, checked by the form; `start` is aware."""
+
+    client_id: int
+    practitioner_id: int
+    appointment_type_id: int
+    location_id: int
+    start: datetime
+    notes: str = ""
+    confirmation_channels: Channels | None = None  # None: copy the client's preference
+    reminder_channels: Channels | None = None
+    outside_hours: bool = False  # the owner chose to book outside working hours
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The UTC moments where a local day starts and ends (23 or 25 hours long on a DST change)."""
     zone = ZoneInfo(tz)
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    return start, end
+    return datetime.combine(day, time(0), zone), datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
+def week_days(day: date) -> list[date]:
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
+    """The appointments in [start, end) that are not cancelled, with everything the agenda shows: one query."""
     query = (
         select(Appointment)
         .where(Appointment.start < end, Appointment.end > start)
@@ -28,7 +60,7 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
             joinedload(Appointment.practitioner),
             joinedload(Appointment.location),
         )
-        .order_by(Appointment.start)
+        .order_by(Appointment.start, Appointment.practitioner_id)
     )
     if practitioner_id:
         query = query.where(Appointment.practitioner_id == practitioner_id)
@@ -37,9 +69,122 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
     return list(db.session.scalars(query))
 
 
+def load_appointment(appointment_id: int) -> Appointment | None:
+    return db.session.get(Appointment, appointment_id)
+
+
 def load_practitioners() -> list[Practitioner]:
     return list(db.session.scalars(select(Practitioner).where(Practitioner.active).order_by(Practitioner.name)))
 
 
 def load_locations() -> list[Location]:
     return list(db.session.scalars(select(Location).where(Location.active).order_by(Location.name)))
+
+
+def load_appointment_types(*, active_only: bool = True) -> list[AppointmentType]:
+    query = select(AppointmentType).order_by(AppointmentType.name)
+    if active_only:
+        query = query.where(AppointmentType.active)
+    return list(db.session.scalars(query))
+
+
+def book(booking: Booking, tz: str) -> Appointment:
+    """A new appointment, or BookingError and nothing stored."""
+    client = db.session.get(Client, booking.client_id)
+    if client is None:
+        raise BookingError(_l("Choose a client."), "client_id")
+    appointment = Appointment(client=client, status=AppointmentStatus.BOOKED)
+    _apply(appointment, booking, tz)
+    appointment.confirmation_channels = booking.confirmation_channels or client.confirmation_channels
+    appointment.reminder_channels = booking.reminder_channels or client.reminder_channels
+    db.session.add(appointment)
+    db.session.commit()
+    return appointment
+
+
+def change(appointment: Appointment, booking: Booking, tz: str) -> Appointment:
+    """Edit or move an appointment, or BookingError and nothing changed."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError(_l("A cancelled appointment or a no-show cannot be changed."))
+    _apply(appointment, booking, tz)
+    if booking.confirmation_channels:
+        appointment.confirmation_channels = booking.confirmation_channels
+    if booking.reminder_channels:
+        appointment.reminder_channels = booking.reminder_channels
+    db.session.commit()
+    return appointment
+
+
+def cancel(appointment: Appointment) -> None:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError(_l("This appointment is not booked, so it cannot be cancelled."))
+    appointment.status = AppointmentStatus.CANCELLED
+    db.session.commit()
+
+
+def mark_no_show(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError(_l("Only a booked appointment can be marked as a no-show."))
+    if appointment.start > now:
+        raise BookingError(_l("An appointment that has not started yet cannot be a no-show."))
+    appointment.status = AppointmentStatus.NO_SHOW
+    db.session.commit()
+
+
+def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
+    """Check the booking against the rules and copy it onto the appointment (not yet committed)."""
+    kind = db.session.get(AppointmentType, booking.appointment_type_id)
+    practitioner = db.session.get(Practitioner, booking.practitioner_id)
+    location = db.session.get(Location, booking.location_id)
+    if kind is None or practitioner is None or location is None:
+        raise BookingError(_l("Choose a practitioner, an appointment type and a location."))
+    start = booking.start
+    end = start + timedelta(minutes=kind.duration_minutes)
+    clash = _first_overlap(practitioner.id, start, end, exclude_id=appointment.id)
+    if clash is not None:
+        raise BookingError(
+            _l("%(practitioner)s already has an appointment with %(client)s at that time.",
+               practitioner=practitioner.name, client=clash.client.name), "time")
+    if not booking.outside_hours and not _within_working_hours(practitioner, location.id, start, end, tz):
+        raise BookingError(
+            _l("This is outside the working hours of %(practitioner)s at %(location)s, or during time off.",
+               practitioner=practitioner.name, location=location.name), "time", outside_hours=True)
+    appointment.practitioner, appointment.appointment_type, appointment.location = practitioner, kind, location
+    appointment.start, appointment.end = start, end
+    appointment.notes = booking.notes.strip()
+    appointment.outside_hours = booking.outside_hours and not _within_working_hours(
+        practitioner, location.id, start, end, tz)
+
+
+def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, exclude_id: int | None):
+    query = select(Appointment).where(
+        Appointment.practitioner_id == practitioner_id,
+        Appointment.status != AppointmentStatus.CANCELLED,
+        Appointment.start < end,
+        Appointment.end > start,
+    )
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    return db.session.scalar(query.limit(1))
+
+
+def _within_working_hours(practitioner: Practitioner, location_id: int, start: datetime, end: datetime,
+                          tz: str) -> bool:
+    day = start.astimezone(ZoneInfo(tz)).date()
+    hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
+        select(WorkingHours).where(WorkingHours.practitioner_id == practitioner.id,
+                                   WorkingHours.location_id == location_id))]
+    first, last = day_bounds(day, tz)
+    time_off = [Interval(t.start, t.end) for t in db.session.scalars(
+        select(TimeOff).where(TimeOff.practitioner_id == practitioner.id, TimeOff.start < last, TimeOff.end > first))]
+    free = subtract(working_intervals(day, hours, tz), time_off)
+    return fits_within(Interval(start, end), free)
+
+
+def local_moment(day: date, at: time, tz: str) -> datetime:
+    """The aware moment a local date and wall-clock time name; refused when the clocks skip that time."""
+    zone = ZoneInfo(tz)
+    moment = datetime.combine(day, at).replace(tzinfo=zone)  # fold=0: the first of a repeated autumn hour
+    if moment.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
+        raise BookingError(_l("This time does not exist on that day: the clocks go forward."), "time")
+    return moment.astimezone(ZoneInfo("UTC"))

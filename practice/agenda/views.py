@@ -1,39 +1,215 @@
-from datetime import date, datetime
+import re
+from types import SimpleNamespace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from .. import practice
-from ..htmx import render_page
+from ..clients.services import load_client
+from ..htmx import is_htmx, render_fragment, render_page
+from ..models import Appointment, AppointmentStatus, Channels
 from . import services
+from .forms import AppointmentForm
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+CHANGED = {"agenda-changed": {"target": "body"}}  # the agenda section refreshes itself on this event
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+STATUS_LABELS = {AppointmentStatus.BOOKED: _l("Booked"), AppointmentStatus.CANCELLED: _l("Cancelled"),
+                 AppointmentStatus.NO_SHOW: _l("No-show")}
 
 
-def _requested_day(tz: str) -> date:
-    try:
-        return date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        return datetime.now(ZoneInfo(tz)).date()
+@bp.app_context_processor
+def labels():
+    return {"appointment_statuses": STATUS_LABELS}
 
 
 @bp.get("/")
 def day():
+    return render_page("agenda/agenda.html", "agenda/_agenda.html", **_agenda(_state()))
+
+
+@bp.get("/colours.css")
+def colours():
+    """The appointment types' colours as CSS classes: the strict CSP allows no inline styles."""
+    rules = [f".type-{t.id} {{ --type-colour: {t.colour}; }}"
+             for t in services.load_appointment_types(active_only=False) if COLOUR.fullmatch(t.colour)]
+    return Response("\n".join(rules), mimetype="text/css")
+
+
+@bp.get("/panel-closed")
+def panel_closed():
+    return ""
+
+
+@bp.route("/appointments/new", methods=["GET", "POST"])
+def new_appointment():
+    settings = practice()
+    form = _form(None)
+    if request.method == "GET":
+        state = _state()
+        form.day.data = state["day"]
+        form.time.data = _parse_time(request.args.get("time")) or datetime.now(ZoneInfo(settings.timezone)).replace(
+            minute=0, second=0, microsecond=0).time()
+        form.practitioner_id.data = request.args.get("practitioner", type=int)
+        form.client_id.data = request.args.get("client", type=int)
+    elif form.validate_on_submit():
+        try:
+            appointment = services.book(_booking(form), settings.timezone)
+        except services.BookingError as problem:
+            _show(form, problem)
+        else:
+            return _panel(appointment, saved=True)
+    return _form_panel(form, None)
+
+
+@bp.route("/appointments/<int:appointment_id>", methods=["GET", "POST"])
+def appointment(appointment_id):
+    current = _appointment_or_404(appointment_id)
+    form = _form(current)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.change(current, _booking(form), practice().timezone)
+        except services.BookingError as problem:
+            _show(form, problem)
+        else:
+            return _panel(current, saved=True)
+        return _form_panel(form, current)
+    if request.method == "POST":
+        return _form_panel(form, current)
+    return _panel(current, form=form)
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+def cancel(appointment_id):
+    current = _appointment_or_404(appointment_id)
+    return _action(current, lambda: services.cancel(current))
+
+
+@bp.post("/appointments/<int:appointment_id>/no-show")
+def no_show(appointment_id):
+    current = _appointment_or_404(appointment_id)
+    return _action(current, lambda: services.mark_no_show(current, datetime.now(UTC)))
+
+
+def _action(current: Appointment, act):
+    try:
+        act()
+    except services.BookingError as problem:
+        return _panel(current, status=422, action_error=problem.message)
+    return _panel(current, saved=True)
+
+
+def _state() -> dict:
+    """What the agenda shows, from the query string: the day, day or week, and the filters."""
+    today = datetime.now(ZoneInfo(practice().timezone)).date()
+    try:
+        shown = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        shown = today
+    view = request.args.get("view") if request.args.get("view") in ("day", "week") else "day"
+    return {"day": shown, "view": view, "today": today,
+            "practitioner": request.args.get("practitioner", type=int),
+            "location": request.args.get("location", type=int)}
+
+
+def _agenda(state: dict) -> dict:
     tz = practice().timezone
-    shown = _requested_day(tz)
-    practitioner_id = request.args.get("practitioner", type=int)
-    location_id = request.args.get("location", type=int)
-    start, end = services.day_bounds(shown, tz)
-    appointments = services.load_appointments(
-        start, end, practitioner_id=practitioner_id, location_id=location_id
-    )
-    return render_page(
-        "agenda/day.html",
-        "agenda/_day.html",
-        day=shown,
-        appointments=appointments,
-        practitioners=services.load_practitioners(),
-        locations=services.load_locations(),
-        practitioner_id=practitioner_id,
-        location_id=location_id,
-    )
+    days = services.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
+    start, end = services.day_bounds(days[0], tz)[0], services.day_bounds(days[-1], tz)[1]
+    appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
+                                              location_id=state["location"])
+    zone = ZoneInfo(tz)
+    by_day = {d: [] for d in days}
+    for item in appointments:
+        by_day.setdefault(item.start.astimezone(zone).date(), []).append(item)
+    step = timedelta(days=7 if state["view"] == "week" else 1)
+    query = {"view": state["view"], "practitioner": state["practitioner"], "location": state["location"]}
+    return {
+        **state,
+        "days": days,
+        "by_day": by_day,
+        "appointments": appointments,
+        "practitioners": services.load_practitioners(),
+        "locations": services.load_locations(),
+        "query": query,
+        "previous_day": state["day"] - step,
+        "next_day": state["day"] + step,
+        "agenda_url": url_for("agenda.day", day=state["day"].isoformat(), **query),
+    }
+
+
+def _form(current: Appointment | None) -> AppointmentForm:
+    settings = practice()
+    return AppointmentForm(obj=_form_data(current) if current else None, practitioners=services.load_practitioners(),
+                           types=services.load_appointment_types(), locations=services.load_locations(),
+                           sms_enabled=settings.sms_enabled, new=current is None)
+
+
+def _form_data(current: Appointment):
+    local = current.start.astimezone(ZoneInfo(practice().timezone))
+    return SimpleNamespace(
+        client_id=current.client_id, practitioner_id=current.practitioner_id,
+        appointment_type_id=current.appointment_type_id, location_id=current.location_id,
+        day=local.date(), time=local.time().replace(second=0, microsecond=0), notes=current.notes,
+        confirmation_channels=current.confirmation_channels.value, reminder_channels=current.reminder_channels.value,
+        outside_hours=current.outside_hours)
+
+
+def _booking(form: AppointmentForm) -> services.Booking:
+    start = services.local_moment(form.day.data, form.time.data, practice().timezone)
+    return services.Booking(
+        client_id=form.client_id.data, practitioner_id=form.practitioner_id.data,
+        appointment_type_id=form.appointment_type_id.data, location_id=form.location_id.data, start=start,
+        notes=form.notes.data or "",
+        confirmation_channels=Channels(form.confirmation_channels.data) if form.confirmation_channels.data else None,
+        reminder_channels=Channels(form.reminder_channels.data) if form.reminder_channels.data else None,
+        outside_hours=bool(form.outside_hours.data) and current_user.is_owner)
+
+
+def _show(form: AppointmentForm, problem: "services.BookingError") -> None:
+    if problem.field:
+        form[problem.field].errors = [*form[problem.field].errors, problem.message]
+    else:
+        form.form_errors.append(problem.message)
+    form.offer_outside_hours = problem.outside_hours and current_user.is_owner
+
+
+def _form_panel(form: AppointmentForm, current: Appointment | None):
+    client = load_client(form.client_id.data) if form.client_id.data else None
+    status = 422 if form.errors or form.form_errors else 200
+    context = _agenda(_state()) if not is_htmx() else {}
+    return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
+                       appointment=current, client=client, **context)
+
+
+def _panel(current: Appointment, *, saved=False, form=None, status=200, action_error=None):
+    form = form or _form(current)
+    headers_trigger = CHANGED if saved else None
+    if is_htmx():
+        response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
+                                   client=current.client, saved=saved, action_error=action_error)
+        if saved:
+            response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
+        return response
+    local_day = current.start.astimezone(ZoneInfo(practice().timezone)).date()
+    state = _state() | {"day": local_day}
+    return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
+                       appointment=current, client=current.client, saved=saved, action_error=action_error,
+                       **_agenda(state))
+
+
+def _parse_time(value: str | None):
+    try:
+        return datetime.strptime(value or "", "%H:%M").time()
+    except ValueError:
+        return None
+
+
+def _appointment_or_404(appointment_id: int) -> Appointment:
+    found = services.load_appointment(appointment_id)
+    if found is None:
+        abort(404)
+    return found

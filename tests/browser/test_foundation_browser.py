@@ -19,7 +19,7 @@ def test_demo_owner_logs_in_sees_today_and_switches_to_german(app, page, live_se
     agenda = page.locator("[data-test=agenda-day]")
     agenda.wait_for()
     assert str(date.today().year) in agenda.locator("h1").inner_text()
-    assert agenda.locator("li.appointment").count() == today_count
+    assert agenda.locator("[data-test=appointment]").count() == today_count
 
     page.get_by_role("button", name="DE").click()
     page.get_by_role("link", name="Kalender").wait_for()

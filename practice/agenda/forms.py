@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..clients.forms import channel_choices
+
+
+class AppointmentForm(FlaskForm):
+    client_id = IntegerField(_l("Client"), validators=[InputRequired(_l("Choose a client."))])
+    practitioner_id = SelectField(_l("Practitioner"), coerce=int)
+    appointment_type_id = SelectField(_l("Appointment type"), coerce=int)
+    location_id = SelectField(_l("Location"), coerce=int)
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
+    time = TimeField(_l("Time"), validators=[DataRequired(_l("Enter a time."))])
+    confirmation_channels = SelectField(_l("Confirmation by"), validators=[Optional()])
+    reminder_channels = SelectField(_l("Reminders by"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
+    outside_hours = BooleanField(_l("Book outside working hours anyway"))
+
+    def __init__(self, *args, practitioners, types, locations, sms_enabled: bool, new: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practitioner_id.choices = [SelectChoice(p.id, p.name) for p in practitioners]
+        self.appointment_type_id.choices = [SelectChoice(t.id, f"{t.name} ({t.duration_minutes} min)") for t in types]
+        self.location_id.choices = [SelectChoice(loc.id, loc.name) for loc in locations]
+        channels = channel_choices(sms_enabled)
+        # A new appointment copies the client's preference unless staff choose otherwise.
+        first = [SelectChoice("", _l("As on the client card"))] if new else []
+        self.confirmation_channels.choices = self.reminder_channels.choices = first + channels

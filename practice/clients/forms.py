@@ -1,0 +1,40 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from ..models import Channels, ConsentSource
+
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in (
+    ("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English"))]
+CHANNEL_LABELS = {Channels.NONE: _l("None"), Channels.EMAIL: _l("E-mail"), Channels.SMS: _l("SMS"),
+                  Channels.BOTH: _l("E-mail and SMS")}
+SOURCE_LABELS = {ConsentSource.IN_PERSON: _l("In person"), ConsentSource.PHONE: _l("By phone"),
+                 ConsentSource.PAPER: _l("On paper"), ConsentSource.ONLINE: _l("Online")}
+
+
+def channel_choices(sms_enabled: bool) -> list[SelectChoice]:
+    """The SMS choices are offered only when an SMS gateway is configured."""
+    return [SelectChoice(c.value, CHANNEL_LABELS[c]) for c in Channels if sms_enabled or not c.sms]
+
+
+class ClientForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=80)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=80)])
+    email = EmailField(_l("E-mail address"), validators=[Length(max=254)])
+    mobile = TelField(_l("Mobile number"), validators=[Length(max=40)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    confirmation_channels = SelectField(_l("Confirmations by"))
+    reminder_channels = SelectField(_l("Reminders by"))
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+
+    def __init__(self, *args, sms_enabled: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.confirmation_channels.choices = self.reminder_channels.choices = channel_choices(sms_enabled)
+
+
+class ConsentForm(FlaskForm):
+    granted = HiddenField()
+    source = SelectField(_l("How"), choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()])
+    note = StringField(_l("Note (optional)"), validators=[Length(max=250)])

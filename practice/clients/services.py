@@ -1,0 +1,113 @@
+"""Client cards: checking contact details, searching, and registering SMS consent."""
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Channels, Client, ConsentEvent, ConsentSource, User, utcnow
+
+# Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
+SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class ClientError(ValueError):
+    """Input that cannot go on a client card; `field` names the form field it belongs to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def normalised_mobile(raw: str, region: str) -> str:
+    """The number in E.164 (+31612345678), read with the practice's country as default region.
+
+    Empty input stays empty; a number that cannot receive SMS is refused with a clear message.
+    """
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise ClientError("mobile", _l("This is not a phone number.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ClientError("mobile", _l("This is not a valid phone number; check the digits and the country code."))
+    if phonenumbers.number_type(number) not in SMS_CAPABLE:
+        raise ClientError("mobile", _l("This is not a mobile number, so it cannot receive SMS. "
+                                       "Enter a mobile number, or leave the field empty."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalised_email(raw: str) -> str:
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ClientError("email", _l("This e-mail address is not valid: %(reason)s", reason=str(error))) from None
+
+
+def readable_mobile(e164: str) -> str:
+    """+31612345678 as +31 6 12345678, for people."""
+    if not e164:
+        return ""
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def store_client(client: Client | None, *, region: str, sms_enabled: bool, first_name: str, last_name: str,
+                 email: str, mobile: str, language: str, notes: str, confirmation_channels: Channels,
+                 reminder_channels: Channels) -> Client:
+    """Create (client None) or update a client card; raises ClientError and stores nothing on bad input."""
+    email = normalised_email(email)
+    mobile = normalised_mobile(mobile, region)
+    for field, channels in (("confirmation_channels", confirmation_channels),
+                            ("reminder_channels", reminder_channels)):
+        if channels.sms and not sms_enabled:
+            raise ClientError(field, _l("SMS is not available: no SMS gateway is configured."))
+        if channels.sms and not mobile:
+            raise ClientError(field, _l("SMS needs a mobile number."))
+        if channels.email and not email:
+            raise ClientError(field, _l("E-mail needs an e-mail address."))
+    if client is None:
+        client = Client()
+        db.session.add(client)
+    client.first_name, client.last_name = first_name.strip(), last_name.strip()
+    client.email, client.mobile, client.language, client.notes = email, mobile, language, notes.strip()
+    client.confirmation_channels, client.reminder_channels = confirmation_channels, reminder_channels
+    db.session.commit()
+    return client
+
+
+def search_clients(query: str, limit: int = 50) -> list[Client]:
+    """Clients whose name, e-mail or mobile number contains every word typed, by last name."""
+    statement = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
+    for word in query.split()[:5]:
+        pattern = f"%{word.lower()}%"
+        digits = "".join(ch for ch in word if ch.isdigit())
+        conditions = [func.lower(Client.first_name).like(pattern), func.lower(Client.last_name).like(pattern),
+                      func.lower(Client.email).like(pattern)]
+        if len(digits) >= 3:
+            conditions.append(Client.mobile.like(f"%{digits.lstrip('0')}%"))
+        statement = statement.where(or_(*conditions))
+    return list(db.session.scalars(statement))
+
+
+def load_client(client_id: int) -> Client | None:
+    return db.session.get(Client, client_id)
+
+
+def record_consent(client: Client, *, granted: bool, source: ConsentSource, note: str, by: User) -> ConsentEvent:
+    """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
+    if granted == client.sms_consent:
+        message = (_l("SMS consent is already registered.") if granted
+                   else _l("There is no SMS consent to withdraw."))
+        raise ClientError("granted", message)
+    event = ConsentEvent(client=client, granted=granted, source=source, note=note.strip(), recorded_by=by,
+                         recorded_at=utcnow())
+    client.sms_consent = granted
+    db.session.add(event)
+    db.session.commit()
+    return event

@@ -1,0 +1,100 @@
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from .. import practice
+from ..htmx import is_htmx, render_fragment, render_page
+from ..models import Channels, Client, ConsentSource
+from . import services
+from .forms import SOURCE_LABELS, ClientForm, ConsentForm
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+
+@bp.app_template_filter("phone")
+def phone(e164: str) -> str:
+    return services.readable_mobile(e164)
+
+
+@bp.context_processor
+def labels():
+    return {"consent_sources": SOURCE_LABELS}
+
+
+@bp.get("/")
+def index():
+    query = request.args.get("q", "").strip()
+    return render_page("clients/index.html", "clients/_results.html", query=query,
+                       clients=services.search_clients(query))
+
+
+@bp.get("/choices")
+def choices():
+    """The client picker of the appointment panel: a few matches as radio buttons."""
+    query = request.args.get("q", "").strip()
+    found = services.search_clients(query, limit=8) if query else []
+    return render_fragment("clients/_choices.html", clients=found, query=query)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    return _edit(None)
+
+
+@bp.route("/<int:client_id>", methods=["GET", "POST"])
+def card(client_id):
+    return _edit(_client_or_404(client_id))
+
+
+@bp.post("/<int:client_id>/consent")
+def consent(client_id):
+    client = _client_or_404(client_id)
+    form = ConsentForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.record_consent(client, granted=form.granted.data == "yes", source=ConsentSource(form.source.data),
+                                    note=form.note.data or "", by=current_user)
+            form = ConsentForm(formdata=None)
+        except services.ClientError as problem:
+            error = problem.message
+    status = 422 if error or form.errors else 200
+    return render_fragment("clients/_consent.html", status, client=client, consent_form=form, consent_error=error)
+
+
+def _edit(client: Client | None):
+    settings = practice()
+    form = ClientForm(obj=client, sms_enabled=settings.sms_enabled)
+    if client and request.method == "GET":
+        form.mobile.data = services.readable_mobile(client.mobile)
+    if form.validate_on_submit():
+        try:
+            stored = services.store_client(
+                client, region=settings.country, sms_enabled=settings.sms_enabled,
+                first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data or "",
+                mobile=form.mobile.data or "", language=form.language.data, notes=form.notes.data or "",
+                confirmation_channels=Channels(form.confirmation_channels.data),
+                reminder_channels=Channels(form.reminder_channels.data))
+        except services.ClientError as problem:
+            form[problem.field].errors.append(problem.message)
+        else:
+            if client is None:
+                return _see(url_for(".card", client_id=stored.id))
+            form.mobile.data = services.readable_mobile(stored.mobile)
+            return render_fragment("clients/_form.html", client=stored, form=form, saved=True)
+    status = 422 if form.errors else 200
+    return render_page("clients/card.html", "clients/_form.html", status, client=client, form=form,
+                       consent_form=ConsentForm(formdata=None))
+
+
+def _see(url: str):
+    """After creating, open the new card: htmx follows HX-Redirect, a plain form post a 303."""
+    if is_htmx():
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url, 303)
+
+
+def _client_or_404(client_id: int) -> Client:
+    client = services.load_client(client_id)
+    if client is None:
+        abort(404)
+    return client
