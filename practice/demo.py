@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from .auth.services import create_user
 from .extensions import db
 from .models import (
-    Appointment, AppointmentType, Channels, Client, Location, Practice, Practitioner, Role, User, WorkingHours,
+    Appointment, AppointmentType, Channels, Client, ConsentEvent, ConsentSource, Location, Practice, Practitioner, Role,
+    User, WorkingHours, utcnow,
 )
 
 OWNER_EMAIL, STAFF_EMAIL, DEMO_PASSWORD = "owner@example.com", "desk@example.com", "practice-demo"
@@ -32,8 +33,9 @@ def load_demo(today: date, seed: int = 7) -> None:
     practice = Practice.load()
     practice.name, practice.email, practice.phone = "Fysio Centrum Zuid", "info@example.com", "+31 20 123 4567"
     practice.timezone, practice.country = "Europe/Amsterdam", "NL"
+    practice.sms_enabled = True
     create_user(OWNER_EMAIL, "Olga Owner", DEMO_PASSWORD, Role.OWNER)
-    create_user(STAFF_EMAIL, "Daan Desk", DEMO_PASSWORD, Role.STAFF)
+    desk = create_user(STAFF_EMAIL, "Daan Desk", DEMO_PASSWORD, Role.STAFF)
 
     centre = Location(name="Centrum", address="Hoofdstraat 12, 1011 AB Amsterdam", sms_note="Bel aan bij nr. 12.")
     south = Location(name="Zuid", address="Zuidplein 3, 1077 XV Amsterdam", sms_note="Parkeren achter het gebouw.")
@@ -55,6 +57,11 @@ def load_demo(today: date, seed: int = 7) -> None:
     clients = [_demo_client(rng, n) for n in range(60)]
     db.session.add_all(clients)
     db.session.flush()
+    for client in clients:  # those who chose SMS gave consent at the desk, a week ago
+        if client.mobile and (client.confirmation_channels.sms or client.reminder_channels.sms):
+            client.sms_consent = True
+            db.session.add(ConsentEvent(client=client, granted=True, source=rng.choice(list(ConsentSource)),
+                                        recorded_by=desk, recorded_at=utcnow() - timedelta(days=7)))
 
     zone = ZoneInfo(practice.timezone)
     first = today - timedelta(days=today.weekday())  # Monday of this week
@@ -71,11 +78,14 @@ def _demo_client(rng: random.Random, n: int) -> Client:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     language = rng.choices(("nl", "de", "en"), weights=(8, 1, 1))[0]
     preference = rng.choices(list(Channels), weights=(1, 5, 2, 2))[0]
+    mobile = f"+316{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.8 else ""
+    if not mobile and preference.sms:
+        preference = Channels.EMAIL
     return Client(
         first_name=first,
         last_name=last,
         email=f"{first.lower()}.{last.replace(' ', '').lower()}{n}@example.com".replace("ü", "u").replace("ë", "e"),
-        mobile=f"+316{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.8 else "",
+        mobile=mobile,
         language=language,
         confirmation_channels=preference,
         reminder_channels=preference,
