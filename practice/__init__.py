@@ -47,10 +47,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
 
-    from . import agenda, auth, cli, clients, settings, web
+    from . import agenda, auth, channels, cli, clients, messages, settings, web
 
-    for blueprint in (auth.bp, agenda.bp, clients.bp, settings.bp):
+    for blueprint in (auth.bp, agenda.bp, clients.bp, messages.bp, messages.callbacks, settings.bp):
         app.register_blueprint(blueprint)
+    channels.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -173,7 +173,7 @@ def _first_moment_at(wall: datetime, zone: ZoneInfo) -> datetime:
         low = (wall - after).replace(tzinfo=UTC)
         high = (wall - before).replace(tzinfo=UTC)
         while high - low > timedelta(seconds=1):
-            middle = low + (high - low) // 2
+            middle = low + timedelta(seconds=(high - low) // timedelta(seconds=2))  # whole seconds, like the tz rules
             if middle.astimezone(zone).utcoffset() == after:
                 high = middle
             else:

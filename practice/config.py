@@ -80,6 +80,7 @@ def load_config(environ=os.environ) -> dict:
         "KANNEL_SENDSMS_URL": environ.get("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
         "KANNEL_USERNAME": environ.get("KANNEL_USERNAME", ""),
         "KANNEL_PASSWORD": environ.get("KANNEL_PASSWORD", ""),
+        "SMS_TIMEOUT": float(environ.get("SMS_TIMEOUT", "10")),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"),

@@ -3,7 +3,7 @@ import enum
 from datetime import datetime, time, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -91,6 +91,57 @@ class ConsentSource(enum.StrEnum):
     ONLINE = "online"
 
 
+class MessageKind(enum.StrEnum):
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    PRACTICE_NOTICE = "practice_notice"  # to the practice, about a client's online change
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class MessageStatus(enum.StrEnum):
+    """One life per message: planned -> sending -> handed over -> delivered, or one of the other ends."""
+
+    PLANNED = "planned"
+    SENDING = "sending"  # claimed by a worker; the hand-over is under way
+    HANDED_OVER = "handed_over"
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"  # could not be delivered
+    EXPIRED = "expired"  # delivery deadline expired
+    REJECTED = "rejected"  # rejected by recipient
+    UNREACHABLE = "unreachable"  # SMS service unreachable (after the retries)
+    PROVIDER_ERROR = "provider_error"  # sending not possible
+    PROVIDER_REFUSED = "provider_refused"  # provider refused acceptance: contact support
+    UNKNOWN = "unknown"  # the request went out but no answer came: looked up, never blindly resent
+    NOT_SENT = "not_sent"  # see Message.reason
+    WITHDRAWN = "withdrawn"  # no longer wanted: the appointment moved or was cancelled first
+
+
+# Where a status stands on the way to its end: a delivery report never moves a message backwards.
+STATUS_RANK = {
+    MessageStatus.PLANNED: 0, MessageStatus.SENDING: 1, MessageStatus.UNKNOWN: 2, MessageStatus.HANDED_OVER: 3,
+    **dict.fromkeys((MessageStatus.DELIVERED, MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED,
+                     MessageStatus.REJECTED, MessageStatus.UNREACHABLE, MessageStatus.PROVIDER_ERROR,
+                     MessageStatus.PROVIDER_REFUSED, MessageStatus.NOT_SENT, MessageStatus.WITHDRAWN), 4),
+}
+
+
+class NotSentReason(enum.StrEnum):
+    NO_CONSENT = "no_consent"
+    NO_MOBILE = "no_mobile"
+    NO_EMAIL = "no_email"
+    NO_TEMPLATE = "no_template"
+    CHANNEL_OFF = "channel_off"
+    NO_CREDIT = "no_credit"
+    BOOKED_TOO_LATE = "booked_too_late"  # the reminder's moment had passed when the appointment was booked
+    TOO_LATE = "too_late"  # the worker came back after the appointment had begun
+
+
 class Practice(db.Model):
     """The one practice this installation serves, with its settings."""
 
@@ -102,6 +153,10 @@ class Practice(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="NL")
     subdivision: Mapped[str | None] = mapped_column(String(16))
     sms_enabled: Mapped[bool] = mapped_column(default=False)
+    sms_sender_id: Mapped[str] = mapped_column(String(16), default="")
+    sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
+    confirmation_email: Mapped[bool] = mapped_column(default=True)
+    confirmation_sms: Mapped[bool] = mapped_column(default=True)
 
     @classmethod
     def load(cls) -> "Practice":
@@ -266,6 +321,66 @@ class Appointment(db.Model):
     practitioner: Mapped[Practitioner] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
     location: Mapped[Location] = relationship()
+
+
+class MessageTemplate(db.Model):
+    """An owner's version of a message; without one the default that ships with the app is used."""
+
+    __table_args__ = (UniqueConstraint("kind", "channel", "language", "appointment_type_id", name="one_per_slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
+    language: Mapped[str] = mapped_column(String(2))
+    appointment_type_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_type.id"))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # plain text, or the SMS
+    html_body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Message(db.Model):
+    """One message to one recipient on one channel: the outbox row, and its line in the message log."""
+
+    __table_args__ = (Index("ix_message_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # appointment:kind:channel:start[:rule] — the same message is never planned twice (notes/stack.md).
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[MessageStatus] = mapped_column(EnumText(MessageStatus, 20), default=MessageStatus.PLANNED)
+    reason: Mapped[NotSentReason | None] = mapped_column(EnumText(NotSentReason, 20))
+    error: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    segments: Mapped[int] = mapped_column(default=0)
+    encoding: Mapped[str] = mapped_column(String(5), default="")
+    price_cents: Mapped[int] = mapped_column(default=0)  # charged only once delivered
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    appointment: Mapped["Appointment | None"] = relationship()
+    events: Mapped[list["MessageEvent"]] = relationship(back_populates="message", order_by="MessageEvent.id")
+
+
+class MessageEvent(db.Model):
+    """Each attempt and each delivery report of a message, as it happened."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[MessageStatus] = mapped_column(EnumText(MessageStatus, 20))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    message: Mapped[Message] = relationship(back_populates="events")
 
 
 class WorkerBeat(db.Model):

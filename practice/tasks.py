@@ -63,3 +63,36 @@ def heartbeat():
     from .worker import store_heartbeat
 
     store_heartbeat()
+
+
+@task(retries=0)
+def send_message(message_id: int):
+    """Right after a change: send this one message now (the minute dispatcher covers a lost enqueue)."""
+    from datetime import UTC, datetime
+
+    from .messages.services import send_message as send
+
+    send(message_id, datetime.now(UTC))
+
+
+@periodic_task(crontab())
+def send_due_messages():
+    """Every minute, and at consumer start: everything due, including what was missed while down."""
+    from datetime import UTC, datetime
+
+    from .messages.services import send_due
+
+    send_due(datetime.now(UTC))
+
+
+@task()
+def deliver_sink_report(arguments: dict):
+    """The development SMS sink's simulated delivery report, a few seconds after the hand-over."""
+    from datetime import UTC, datetime
+
+    from flask import current_app
+
+    from .messages.services import record_report, report_signature
+
+    gateway = current_app.extensions["practice.sms_gateway"]
+    record_report(gateway, arguments | {"sig": report_signature(arguments["ref"])}, datetime.now(UTC))

@@ -181,3 +181,27 @@ def make_client(app, **fields) -> int:
         db.session.add(client)
         db.session.commit()
         return client.id
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1; `.inbox.messages` holds what it received."""
+    from tests.servers.smtp import SmtpServer
+
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kannel(tmp_path):
+    """A real Kannel on 127.0.0.1 with the SMPP simulator behind it (notes/kannel.md)."""
+    from tests.servers.kannel import BEARERBOX, start_kannel
+
+    if not os.path.exists(BEARERBOX):
+        pytest.fail("Kannel is missing: apt-get install kannel (the README's test command does)")
+    folder = tmp_path / "kannel"
+    folder.mkdir()
+    gateway = start_kannel(folder, free_port)
+    yield gateway
+    gateway.stop()

@@ -9,8 +9,10 @@ from sqlalchemy.orm import joinedload
 
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..extensions import db
+from ..messages import services as messages
 from ..models import (
-    Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, Practitioner, TimeOff, WorkingHours,
+    Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, MessageKind, MessageStatus,
+    Practitioner, TimeOff, WorkingHours, utcnow,
 )
 
 
@@ -98,7 +100,8 @@ def book(booking: Booking, tz: str) -> Appointment:
     appointment.confirmation_channels = booking.confirmation_channels or client.confirmation_channels
     appointment.reminder_channels = booking.reminder_channels or client.reminder_channels
     db.session.add(appointment)
-    db.session.commit()
+    db.session.flush()  # the messages need its id
+    _commit_with_messages(appointment, MessageKind.CONFIRMATION)
     return appointment
 
 
@@ -106,12 +109,14 @@ def change(appointment: Appointment, booking: Booking, tz: str) -> Appointment:
     """Edit or move an appointment, or BookingError and nothing changed."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_l("A cancelled appointment or a no-show cannot be changed."))
+    before = (appointment.start, appointment.practitioner_id, appointment.location_id)
     _apply(appointment, booking, tz)
     if booking.confirmation_channels:
         appointment.confirmation_channels = booking.confirmation_channels
     if booking.reminder_channels:
         appointment.reminder_channels = booking.reminder_channels
-    db.session.commit()
+    moved = before != (appointment.start, appointment.practitioner_id, appointment.location_id)
+    _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None)
     return appointment
 
 
@@ -119,7 +124,7 @@ def cancel(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_l("This appointment is not booked, so it cannot be cancelled."))
     appointment.status = AppointmentStatus.CANCELLED
-    db.session.commit()
+    _commit_with_messages(appointment, MessageKind.CANCELLED)
 
 
 def mark_no_show(appointment: Appointment, now: datetime) -> None:
@@ -129,6 +134,17 @@ def mark_no_show(appointment: Appointment, now: datetime) -> None:
         raise BookingError(_l("An appointment that has not started yet cannot be a no-show."))
     appointment.status = AppointmentStatus.NO_SHOW
     db.session.commit()
+
+
+def _commit_with_messages(appointment: Appointment, kind: MessageKind | None) -> None:
+    """Store the change and the messages it calls for in one transaction, then have them sent right away."""
+    from ..tasks import send_message
+
+    planned = messages.plan_change(appointment, kind, utcnow()) if kind else []
+    db.session.commit()
+    for message in planned:
+        if message.status == MessageStatus.PLANNED:
+            send_message(message.id)
 
 
 def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:

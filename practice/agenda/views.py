@@ -1,6 +1,6 @@
 import re
-from types import SimpleNamespace
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request, url_for
@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import practice
 from ..clients.services import load_client
 from ..htmx import is_htmx, render_fragment, render_page
+from ..messages.log import load_for_appointment
 from ..models import Appointment, AppointmentStatus, Channels
 from . import services
 from .forms import AppointmentForm
@@ -190,7 +191,8 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     headers_trigger = CHANGED if saved else None
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
-                                   client=current.client, saved=saved, action_error=action_error)
+                                   client=current.client, saved=saved, action_error=action_error,
+                                   appointment_messages=load_for_appointment(current.id))
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
@@ -198,7 +200,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
-                       **_agenda(state))
+                       appointment_messages=load_for_appointment(current.id), **_agenda(state))
 
 
 def _parse_time(value: str | None):

@@ -1,6 +1,22 @@
-"""The practice's own settings."""
+"""The practice's own settings and its catalogue: locations, appointment types, practitioners with
+their weekly working hours and time off."""
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
 from ..extensions import db
-from ..models import Practice
+from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
+
+
+class SettingsError(ValueError):
+    """Input that breaks a rule; nothing was stored. `field` names the form field it belongs to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
 
 
 def store_practice(practice: Practice, *, name, email, phone, timezone, country, subdivision, sms_enabled) -> None:
@@ -9,3 +25,134 @@ def store_practice(practice: Practice, *, name, email, phone, timezone, country,
     practice.subdivision = subdivision or None
     practice.sms_enabled = sms_enabled
     db.session.commit()
+
+
+def load_locations() -> list[Location]:
+    return list(db.session.scalars(select(Location).order_by(Location.active.desc(), Location.name)))
+
+
+def load_location(location_id: int) -> Location | None:
+    return db.session.get(Location, location_id)
+
+
+def store_location(location: Location | None, *, name: str, address: str, sms_note: str, active: bool) -> Location:
+    """Create (`location` None) or change a location."""
+    if location is None:
+        location = Location()
+        db.session.add(location)
+    location.name, location.address, location.sms_note = name.strip(), address.strip(), sms_note.strip()
+    location.active = active
+    db.session.commit()
+    return location
+
+
+def load_appointment_types() -> list[AppointmentType]:
+    return list(db.session.scalars(
+        select(AppointmentType).order_by(AppointmentType.active.desc(), AppointmentType.name)))
+
+
+def load_appointment_type(type_id: int) -> AppointmentType | None:
+    return db.session.get(AppointmentType, type_id)
+
+
+def store_appointment_type(appointment_type: AppointmentType | None, *, name: str, duration_minutes: int,
+                           colour: str, active: bool) -> AppointmentType:
+    if appointment_type is None:
+        appointment_type = AppointmentType()
+        db.session.add(appointment_type)
+    appointment_type.name, appointment_type.duration_minutes = name.strip(), duration_minutes
+    appointment_type.colour, appointment_type.active = colour.lower(), active
+    db.session.commit()
+    return appointment_type
+
+
+def load_practitioners() -> list[Practitioner]:
+    return list(db.session.scalars(select(Practitioner).order_by(Practitioner.active.desc(), Practitioner.name)))
+
+
+def load_practitioner(practitioner_id: int) -> Practitioner | None:
+    return db.session.get(Practitioner, practitioner_id)
+
+
+def store_practitioner(practitioner: Practitioner | None, *, name: str, active: bool) -> Practitioner:
+    if practitioner is None:
+        practitioner = Practitioner()
+        db.session.add(practitioner)
+    practitioner.name, practitioner.active = name.strip(), active
+    db.session.commit()
+    return practitioner
+
+
+def load_working_hours(practitioner: Practitioner) -> list[WorkingHours]:
+    return list(db.session.scalars(select(WorkingHours).where(WorkingHours.practitioner_id == practitioner.id)
+                                   .order_by(WorkingHours.weekday, WorkingHours.start_time)))
+
+
+def load_hours_block(practitioner: Practitioner, hours_id: int) -> WorkingHours | None:
+    """One block of this practitioner's hours; None for a block of someone else."""
+    hours = db.session.get(WorkingHours, hours_id)
+    return hours if hours and hours.practitioner_id == practitioner.id else None
+
+
+def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: int, start: time,
+                      end: time) -> WorkingHours:
+    """A weekly block; refused when it ends before it starts or overlaps another block on that weekday
+    (at any location: a practitioner works in one place at a time)."""
+    if not start < end:
+        raise SettingsError("end_time", _l("The end time must be after the start time."))
+    for other in load_working_hours(practitioner):
+        # Half-open blocks: one ending at 12:00 and the next starting at 12:00 do not overlap.
+        if other.weekday == weekday and other.start_time < end and start < other.end_time:
+            raise SettingsError("start_time", _l(
+                "This overlaps the block from %(start)s to %(end)s on the same day; nothing was stored.",
+                start=other.start_time.strftime("%H:%M"), end=other.end_time.strftime("%H:%M")))
+    hours = WorkingHours(practitioner_id=practitioner.id, location_id=location_id, weekday=weekday,
+                         start_time=start, end_time=end)
+    db.session.add(hours)
+    db.session.commit()
+    return hours
+
+
+def remove_working_hours(hours: WorkingHours) -> None:
+    db.session.delete(hours)
+    db.session.commit()
+
+
+def load_upcoming_time_off(practitioner: Practitioner, now: datetime) -> list[TimeOff]:
+    """Time off that has not ended yet, soonest first."""
+    return list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id == practitioner.id,
+                                                         TimeOff.end > now).order_by(TimeOff.start)))
+
+
+def load_time_off(practitioner: Practitioner, time_off_id: int) -> TimeOff | None:
+    time_off = db.session.get(TimeOff, time_off_id)
+    return time_off if time_off and time_off.practitioner_id == practitioner.id else None
+
+
+def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time, end_day: date, end_at: time,
+                 reason: str, tz: str) -> TimeOff:
+    """Time off entered in the practice's wall-clock time, stored as UTC moments."""
+    start = utc_moment(start_day, start_at, tz, field="start_at")
+    end = utc_moment(end_day, end_at, tz, field="end_at")
+    if not start < end:
+        raise SettingsError("end_at", _l("The end must be after the start."))
+    time_off = TimeOff(practitioner_id=practitioner.id, start=start, end=end, reason=reason.strip())
+    db.session.add(time_off)
+    db.session.commit()
+    return time_off
+
+
+def remove_time_off(time_off: TimeOff) -> None:
+    db.session.delete(time_off)
+    db.session.commit()
+
+
+def utc_moment(day: date, at: time, tz: str, *, field: str) -> datetime:
+    """The UTC moment a local date and wall-clock time name. In the repeated autumn hour the first
+    (summer-time) one is meant; a time the clocks skip in spring is refused."""
+    zone = ZoneInfo(tz)
+    local = datetime.combine(day, at).replace(tzinfo=zone)  # fold=0: the first of a repeated hour
+    moment = local.astimezone(timezone.utc)
+    if moment.astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
+        raise SettingsError(field, _l("This time does not exist on that day: the clocks go forward."))
+    return moment

@@ -1,13 +1,23 @@
-from flask import Blueprint, flash, redirect, url_for
+"""The owner's settings pages: the practice, its locations, appointment types and practitioners."""
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from .. import practice
-from ..htmx import render_page
+from ..htmx import is_htmx, render_fragment, render_page
+from ..models import Location, utcnow
 from ..web import owner_required
 from . import services
-from .forms import PracticeForm
+from .forms import (
+    AppointmentTypeForm, DeleteForm, LocationForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
+    weekday_names,
+)
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.context_processor
+def labels():
+    return {"weekday_names": weekday_names()}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -22,3 +32,186 @@ def practice_details():
         return redirect(url_for(".practice_details"))
     status = 422 if form.errors else 200
     return render_page("settings/practice.html", "settings/_practice_form.html", status, form=form)
+
+
+# Locations
+
+@bp.route("/locations", methods=["GET", "POST"])
+@owner_required
+def locations():
+    form = LocationForm()
+    if form.validate_on_submit():
+        services.store_location(None, **_values(form, "name", "address", "sms_note", "active"))
+        return _updated(url_for(".locations"), "settings/_locations.html", form=LocationForm(formdata=None),
+                        locations=services.load_locations())
+    return render_page("settings/locations.html", "settings/_locations.html", _status(form), form=form,
+                       locations=services.load_locations())
+
+
+@bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
+@owner_required
+def location_edit(location_id):
+    location = _found(services.load_location(location_id))
+    form = LocationForm(obj=location)
+    if form.validate_on_submit():
+        services.store_location(location, **_values(form, "name", "address", "sms_note", "active"))
+        flash(_("Location saved."), "info")
+        return _see(url_for(".locations"))
+    return render_page("settings/location.html", "settings/_location_form.html", _status(form), form=form,
+                       location=location)
+
+
+# Appointment types
+
+@bp.route("/appointment-types", methods=["GET", "POST"])
+@owner_required
+def appointment_types():
+    form = AppointmentTypeForm()
+    if form.validate_on_submit():
+        services.store_appointment_type(None, **_values(form, "name", "duration_minutes", "colour", "active"))
+        return _updated(url_for(".appointment_types"), "settings/_appointment_types.html",
+                        form=AppointmentTypeForm(formdata=None), appointment_types=services.load_appointment_types())
+    return render_page("settings/appointment_types.html", "settings/_appointment_types.html", _status(form),
+                       form=form, appointment_types=services.load_appointment_types())
+
+
+@bp.route("/appointment-types/<int:type_id>", methods=["GET", "POST"])
+@owner_required
+def appointment_type_edit(type_id):
+    appointment_type = _found(services.load_appointment_type(type_id))
+    form = AppointmentTypeForm(obj=appointment_type)
+    if form.validate_on_submit():
+        services.store_appointment_type(appointment_type,
+                                        **_values(form, "name", "duration_minutes", "colour", "active"))
+        flash(_("Appointment type saved."), "info")
+        return _see(url_for(".appointment_types"))
+    return render_page("settings/appointment_type.html", "settings/_appointment_type_form.html", _status(form),
+                       form=form, appointment_type=appointment_type)
+
+
+# Practitioners, their working hours and time off
+
+@bp.route("/practitioners", methods=["GET", "POST"])
+@owner_required
+def practitioners():
+    form = PractitionerForm()
+    if form.validate_on_submit():
+        services.store_practitioner(None, **_values(form, "name", "active"))
+        return _updated(url_for(".practitioners"), "settings/_practitioners.html",
+                        form=PractitionerForm(formdata=None), practitioners=services.load_practitioners())
+    return render_page("settings/practitioners.html", "settings/_practitioners.html", _status(form), form=form,
+                       practitioners=services.load_practitioners())
+
+
+@bp.route("/practitioners/<int:practitioner_id>", methods=["GET", "POST"])
+@owner_required
+def practitioner(practitioner_id):
+    person = _found(services.load_practitioner(practitioner_id))
+    form = PractitionerForm(obj=person)
+    if form.validate_on_submit():
+        services.store_practitioner(person, **_values(form, "name", "active"))
+        if not is_htmx():
+            flash(_("Practitioner saved."), "info")
+            return redirect(url_for(".practitioner", practitioner_id=person.id), 303)
+        return render_fragment("settings/_practitioner_form.html", form=form, practitioner=person, saved=True)
+    return _practitioner_page(person, "settings/_practitioner_form.html", _status(form), form=form)
+
+
+@bp.post("/practitioners/<int:practitioner_id>/hours")
+@owner_required
+def practitioner_hours_add(practitioner_id):
+    person = _found(services.load_practitioner(practitioner_id))
+    form = WorkingHoursForm(locations=_active_locations())
+    if form.validate_on_submit():
+        try:
+            services.add_working_hours(person, weekday=form.weekday.data, location_id=form.location_id.data,
+                                       start=form.start_time.data, end=form.end_time.data)
+        except services.SettingsError as problem:
+            form[problem.field].errors.append(problem.message)
+        else:
+            return _practitioner_changed(person, "settings/_hours.html")
+    return _practitioner_page(person, "settings/_hours.html", 422, hours_form=form)
+
+
+@bp.post("/practitioners/<int:practitioner_id>/hours/<int:hours_id>/delete")
+@owner_required
+def practitioner_hours_remove(practitioner_id, hours_id):
+    person = _found(services.load_practitioner(practitioner_id))
+    services.remove_working_hours(_found(services.load_hours_block(person, hours_id)))
+    return _practitioner_changed(person, "settings/_hours.html")
+
+
+@bp.post("/practitioners/<int:practitioner_id>/time-off")
+@owner_required
+def practitioner_time_off_add(practitioner_id):
+    person = _found(services.load_practitioner(practitioner_id))
+    form = TimeOffForm()
+    if form.validate_on_submit():
+        try:
+            services.add_time_off(person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
+                                  tz=practice().timezone)
+        except services.SettingsError as problem:
+            form[problem.field].errors.append(problem.message)
+        else:
+            return _practitioner_changed(person, "settings/_time_off.html")
+    return _practitioner_page(person, "settings/_time_off.html", 422, time_off_form=form)
+
+
+@bp.post("/practitioners/<int:practitioner_id>/time-off/<int:time_off_id>/delete")
+@owner_required
+def practitioner_time_off_remove(practitioner_id, time_off_id):
+    person = _found(services.load_practitioner(practitioner_id))
+    services.remove_time_off(_found(services.load_time_off(person, time_off_id)))
+    return _practitioner_changed(person, "settings/_time_off.html")
+
+
+def _practitioner_page(person, fragment: str, status: int = 200, *, form=None, hours_form=None, time_off_form=None):
+    """The practitioner's page (details, working hours, time off), or for htmx only `fragment` of it."""
+    locations = _active_locations()
+    return render_page(
+        "settings/practitioner.html", fragment, status, practitioner=person,
+        form=form or PractitionerForm(formdata=None, obj=person),
+        hours=services.load_working_hours(person), locations=locations,
+        hours_form=hours_form or WorkingHoursForm(formdata=None, locations=locations),
+        time_off=services.load_upcoming_time_off(person, utcnow()),
+        time_off_form=time_off_form or TimeOffForm(formdata=None), delete_form=DeleteForm(formdata=None))
+
+
+def _practitioner_changed(person, fragment: str):
+    """htmx swaps in the updated fragment; a plain form post gets the page again (303)."""
+    if is_htmx():
+        return _practitioner_page(person, fragment)
+    return redirect(url_for(".practitioner", practitioner_id=person.id), 303)
+
+
+def _active_locations() -> list[Location]:
+    return [location for location in services.load_locations() if location.active]
+
+
+def _values(form, *names) -> dict:
+    """The named fields' data as keyword arguments; an empty optional text field gives ""."""
+    return {name: form[name].data if form[name].data is not None else "" for name in names}
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+def _updated(url: str, fragment: str, **context):
+    """After a change htmx swaps in the updated fragment; a plain form post gets the page again (303)."""
+    if is_htmx():
+        return render_fragment(fragment, **context)
+    return redirect(url, 303)
+
+
+def _see(url: str):
+    """After an edit, back to the list: htmx follows HX-Redirect, a plain form post a 303."""
+    if is_htmx():
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url, 303)
+
+
+def _found(record):
+    if record is None:
+        abort(404)
+    return record

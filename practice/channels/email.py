@@ -1,0 +1,111 @@
+"""E-mail: multipart text + HTML with a reply-to, a Message-ID of our own and an optional .ics file."""
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+
+import icalendar
+
+
+class TemporaryFailure(Exception):
+    """The server could not take the message now (down, busy, 4xx): try again later."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message (5xx): trying again will not help."""
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    sender: str
+    sender_name: str
+    reply_to: str
+    message_id: str
+    ics: bytes | None = None
+
+
+def message_id(reference: str, domain: str) -> str:
+    """A Message-ID that names our message, so bounces and replies can be matched to it."""
+    return make_msgid(idstring=reference, domain=domain)
+
+
+def appointment_ics(*, uid: str, start: datetime, end: datetime, summary: str, location: str,
+                    description: str, organizer: str, cancelled: bool = False, sequence: int = 0) -> bytes:
+    """An iCalendar (RFC 5545) event for the client's calendar, in UTC."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//practice//appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.now(start.tzinfo))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", description)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if organizer:
+        event.add("organizer", f"mailto:{organizer}")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def build_message(email: Email) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((email.sender_name, email.sender))
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    if email.ics:
+        message.add_attachment(email.ics, maintype="text", subtype="calendar", filename="appointment.ics",
+                               params={"method": "PUBLISH"})
+    return message
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, *, username: str = "", password: str = "", starttls: bool = False,
+                 timeout: float = 10.0):
+        self.host, self.port, self.username, self.password = host, port, username, password
+        self.starttls, self.timeout = starttls, timeout
+
+    def send(self, email: Email) -> None:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(build_message(email))
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise (PermanentFailure if all(c >= 500 for c in codes) else TemporaryFailure)(str(error)) from error
+        except smtplib.SMTPResponseException as error:
+            raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(
+                f"{error.smtp_code} {error.smtp_error!r}") from error
+        except (OSError, smtplib.SMTPException, socket.timeout) as error:
+            raise TemporaryFailure(f"SMTP server {self.host}:{self.port}: {error}") from error
+
+
+class SinkMailer:
+    """Development: keeps each message as an .eml file under instance/mail for a person to read in the app."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, email: Email) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = email.message_id.strip("<>").replace("/", "_")
+        (self.folder / f"{name}.eml").write_bytes(bytes(build_message(email)))

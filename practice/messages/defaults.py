@@ -1,0 +1,131 @@
+"""The message templates that ship with the app, per kind, channel and language.
+
+An owner's own version (a MessageTemplate row) replaces one of these; an e-mail's HTML part is made
+from its text unless the owner writes one.
+"""
+from ..models import Channel, MessageKind
+
+K, E, S = MessageKind, Channel.EMAIL, Channel.SMS
+
+DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
+    # --- Nederlands ---
+    (K.CONFIRMATION, E, "nl"): {
+        "subject": "Bevestiging van uw afspraak op {{ date }}",
+        "body": "Beste {{ client_name }},\n\nHierbij bevestigen wij uw afspraak:\n\n"
+                "{{ appointment_type }} bij {{ practitioner }}\n{{ date }} om {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Past het toch niet? Verplaats uw afspraak via {{ reschedule_link }}\n\n{% endif %}"
+                "Met vriendelijke groet,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.CONFIRMATION, S, "nl"): {
+        "body": "{{ practice_name }}: afspraak bevestigd op {{ date }} om {{ time }} bij {{ practitioner }}, "
+                "{{ location }}. {{ location_sms_note }}"},
+    (K.REMINDER, E, "nl"): {
+        "subject": "Herinnering: uw afspraak op {{ date }} om {{ time }}",
+        "body": "Beste {{ client_name }},\n\nWij herinneren u graag aan uw afspraak:\n\n"
+                "{{ appointment_type }} bij {{ practitioner }}\n{{ date }} om {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "Verhinderd? Laat het ons tijdig weten via {{ practice_phone }}.\n\n"
+                "Met vriendelijke groet,\n{{ practice_name }}\n"},
+    (K.REMINDER, S, "nl"): {
+        "body": "Herinnering {{ practice_name }}: {{ date }} om {{ time }} bij {{ practitioner }}, {{ location }}. "
+                "{{ location_sms_note }}"},
+    (K.RESCHEDULED, E, "nl"): {
+        "subject": "Uw afspraak is verplaatst naar {{ date }} om {{ time }}",
+        "body": "Beste {{ client_name }},\n\nUw afspraak is verplaatst.\n\nNieuw: {{ date }} om {{ time }}\n"
+                "{{ appointment_type }} bij {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
+                "Met vriendelijke groet,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.RESCHEDULED, S, "nl"): {
+        "body": "{{ practice_name }}: uw afspraak is verplaatst naar {{ date }} om {{ time }}, {{ location }}."},
+    (K.CANCELLED, E, "nl"): {
+        "subject": "Uw afspraak op {{ date }} is geannuleerd",
+        "body": "Beste {{ client_name }},\n\nUw afspraak op {{ date }} om {{ time }} bij {{ practitioner }} "
+                "is geannuleerd.\n\nWilt u een nieuwe afspraak maken? Bel ons op {{ practice_phone }}.\n\n"
+                "Met vriendelijke groet,\n{{ practice_name }}\n"},
+    (K.CANCELLED, S, "nl"): {
+        "body": "{{ practice_name }}: uw afspraak op {{ date }} om {{ time }} is geannuleerd. "
+                "Nieuwe afspraak? Bel {{ practice_phone }}."},
+    (K.PRACTICE_NOTICE, E, "nl"): {
+        "subject": "Online verplaatst: {{ client_name }} naar {{ date }} {{ time }}",
+        "body": "{{ client_name }} heeft online de afspraak ({{ appointment_type }} bij {{ practitioner }}) verplaatst "
+                "van {{ old_date }} {{ old_time }} naar {{ date }} {{ time }}, {{ location }}.\n"},
+    # --- Deutsch ---
+    (K.CONFIRMATION, E, "de"): {
+        "subject": "Bestätigung Ihres Termins am {{ date }}",
+        "body": "Guten Tag {{ client_name }},\n\nhiermit bestätigen wir Ihren Termin:\n\n"
+                "{{ appointment_type }} bei {{ practitioner }}\n{{ date }} um {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Passt es doch nicht? Verschieben Sie Ihren Termin unter {{ reschedule_link }}\n\n"
+                "{% endif %}Mit freundlichen Grüßen\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.CONFIRMATION, S, "de"): {
+        "body": "{{ practice_name }}: Termin bestätigt am {{ date }} um {{ time }} bei {{ practitioner }}, "
+                "{{ location }}. {{ location_sms_note }}"},
+    (K.REMINDER, E, "de"): {
+        "subject": "Erinnerung: Ihr Termin am {{ date }} um {{ time }}",
+        "body": "Guten Tag {{ client_name }},\n\nwir erinnern Sie an Ihren Termin:\n\n"
+                "{{ appointment_type }} bei {{ practitioner }}\n{{ date }} um {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "Verhindert? Bitte sagen Sie rechtzeitig ab: {{ practice_phone }}.\n\n"
+                "Mit freundlichen Grüßen\n{{ practice_name }}\n"},
+    (K.REMINDER, S, "de"): {
+        "body": "Erinnerung {{ practice_name }}: {{ date }} um {{ time }} bei {{ practitioner }}, {{ location }}. "
+                "{{ location_sms_note }}"},
+    (K.RESCHEDULED, E, "de"): {
+        "subject": "Ihr Termin wurde auf {{ date }} um {{ time }} verschoben",
+        "body": "Guten Tag {{ client_name }},\n\nIhr Termin wurde verschoben.\n\nNeu: {{ date }} um {{ time }}\n"
+                "{{ appointment_type }} bei {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
+                "Mit freundlichen Grüßen\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.RESCHEDULED, S, "de"): {
+        "body": "{{ practice_name }}: Ihr Termin wurde auf {{ date }} um {{ time }} verschoben, {{ location }}."},
+    (K.CANCELLED, E, "de"): {
+        "subject": "Ihr Termin am {{ date }} wurde abgesagt",
+        "body": "Guten Tag {{ client_name }},\n\nIhr Termin am {{ date }} um {{ time }} bei {{ practitioner }} "
+                "wurde abgesagt.\n\nFür einen neuen Termin erreichen Sie uns unter {{ practice_phone }}.\n\n"
+                "Mit freundlichen Grüßen\n{{ practice_name }}\n"},
+    (K.CANCELLED, S, "de"): {
+        "body": "{{ practice_name }}: Ihr Termin am {{ date }} um {{ time }} wurde abgesagt. "
+                "Neuer Termin? {{ practice_phone }}."},
+    (K.PRACTICE_NOTICE, E, "de"): {
+        "subject": "Online verschoben: {{ client_name }} auf {{ date }} {{ time }}",
+        "body": "{{ client_name }} hat den Termin ({{ appointment_type }} bei {{ practitioner }}) online verschoben "
+                "von {{ old_date }} {{ old_time }} auf {{ date }} {{ time }}, {{ location }}.\n"},
+    # --- English ---
+    (K.CONFIRMATION, E, "en"): {
+        "subject": "Your appointment on {{ date }} is confirmed",
+        "body": "Dear {{ client_name }},\n\nWe confirm your appointment:\n\n"
+                "{{ appointment_type }} with {{ practitioner }}\n{{ date }} at {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Does it not suit you after all? Move it at {{ reschedule_link }}\n\n{% endif %}"
+                "Kind regards,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.CONFIRMATION, S, "en"): {
+        "body": "{{ practice_name }}: appointment confirmed on {{ date }} at {{ time }} with {{ practitioner }}, "
+                "{{ location }}. {{ location_sms_note }}"},
+    (K.REMINDER, E, "en"): {
+        "subject": "Reminder: your appointment on {{ date }} at {{ time }}",
+        "body": "Dear {{ client_name }},\n\nThis is a reminder of your appointment:\n\n"
+                "{{ appointment_type }} with {{ practitioner }}\n{{ date }} at {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "Cannot make it? Please let us know in time: {{ practice_phone }}.\n\n"
+                "Kind regards,\n{{ practice_name }}\n"},
+    (K.REMINDER, S, "en"): {
+        "body": "Reminder {{ practice_name }}: {{ date }} at {{ time }} with {{ practitioner }}, {{ location }}. "
+                "{{ location_sms_note }}"},
+    (K.RESCHEDULED, E, "en"): {
+        "subject": "Your appointment has moved to {{ date }} at {{ time }}",
+        "body": "Dear {{ client_name }},\n\nYour appointment has been moved.\n\nNew: {{ date }} at {{ time }}\n"
+                "{{ appointment_type }} with {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
+                "Kind regards,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.RESCHEDULED, S, "en"): {
+        "body": "{{ practice_name }}: your appointment has moved to {{ date }} at {{ time }}, {{ location }}."},
+    (K.CANCELLED, E, "en"): {
+        "subject": "Your appointment on {{ date }} has been cancelled",
+        "body": "Dear {{ client_name }},\n\nYour appointment on {{ date }} at {{ time }} with {{ practitioner }} "
+                "has been cancelled.\n\nTo make a new appointment, call us on {{ practice_phone }}.\n\n"
+                "Kind regards,\n{{ practice_name }}\n"},
+    (K.CANCELLED, S, "en"): {
+        "body": "{{ practice_name }}: your appointment on {{ date }} at {{ time }} has been cancelled. "
+                "New appointment? Call {{ practice_phone }}."},
+    (K.PRACTICE_NOTICE, E, "en"): {
+        "subject": "Moved online: {{ client_name }} to {{ date }} {{ time }}",
+        "body": "{{ client_name }} moved their appointment ({{ appointment_type }} with {{ practitioner }}) online "
+                "from {{ old_date }} {{ old_time }} to {{ date }} {{ time }}, {{ location }}.\n"},
+}

@@ -1,0 +1,59 @@
+"""Reading the message log: filters by status, channel and period."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Appointment, Channel, Message, MessageStatus
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: MessageStatus | None
+    channel: Channel | None
+    first_day: date
+    last_day: date
+    tz: str
+
+    @classmethod
+    def from_args(cls, args, tz: str) -> "Filters":
+        today = datetime.now(ZoneInfo(tz)).date()
+        first = _day(args.get("from")) or today - timedelta(days=30)
+        last = _day(args.get("to")) or today + timedelta(days=14)
+        status = args.get("status") if args.get("status") in set(MessageStatus) else None
+        channel = args.get("channel") if args.get("channel") in set(Channel) else None
+        return cls(MessageStatus(status) if status else None, Channel(channel) if channel else None,
+                   min(first, last), max(first, last), tz)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(self.tz)
+        return (datetime.combine(self.first_day, time(0), zone),
+                datetime.combine(self.last_day + timedelta(days=1), time(0), zone))
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def load_messages(filters: Filters, limit: int = 500) -> list[Message]:
+    start, end = filters.bounds()
+    query = (select(Message).where(Message.due_at >= start, Message.due_at < end)
+             .options(joinedload(Message.appointment).joinedload(Appointment.client))
+             .order_by(Message.due_at.desc(), Message.id.desc()).limit(limit))
+    if filters.status:
+        query = query.where(Message.status == filters.status)
+    if filters.channel:
+        query = query.where(Message.channel == filters.channel)
+    return list(db.session.scalars(query))
+
+
+def load_for_appointment(appointment_id: int) -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.appointment_id == appointment_id)
+                                   .options(joinedload(Message.events)).order_by(Message.due_at, Message.id))
+                .unique())

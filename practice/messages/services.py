@@ -1,0 +1,309 @@
+"""Messages to clients: planning them with the appointment change, sending what is due exactly once,
+and reading delivery reports. The message table is the outbox and the log at once; Huey is only the clock.
+"""
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask import current_app
+from sqlalchemy import select, update
+
+from .. import sms as sms_rules
+from .. import templating
+from ..channels.email import Email, PermanentFailure, TemporaryFailure, appointment_ics, message_id
+from ..channels.sms_gateways import OutcomeUnknown, Sms, SmsFailure
+from ..extensions import db
+from ..models import (
+    STATUS_RANK, Appointment, AppointmentStatus, Channel, Message, MessageEvent, MessageKind, MessageStatus,
+    MessageTemplate, NotSentReason, Practice, utcnow,
+)
+from .defaults import DEFAULTS
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+CLAIM_TIMEOUT = timedelta(minutes=2)  # a claim older than this belongs to a worker that died mid-send
+CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
+
+
+# --- planning: in the same transaction as the appointment change ---------------------------------------------
+
+def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> list[Message]:
+    """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due now.
+
+    Planned (not yet sent) messages for an earlier version of the appointment are withdrawn first.
+    Not committed: the caller commits them with the change itself.
+    """
+    withdraw_planned(appointment, keep_kind=None)
+    key_time = "" if kind == MessageKind.CANCELLED else appointment.start.isoformat()
+    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{key_time}")
+            for channel in _wanted(appointment.confirmation_channels)]
+
+
+def withdraw_planned(appointment: Appointment, keep_kind: MessageKind | None) -> None:
+    query = (update(Message).where(Message.appointment_id == appointment.id,
+                                   Message.status == MessageStatus.PLANNED)
+             .values(status=MessageStatus.WITHDRAWN, status_at=utcnow()))
+    if keep_kind:
+        query = query.where(Message.kind != keep_kind)
+    db.session.execute(query)
+
+
+def _wanted(channels) -> list[Channel]:
+    return [c for c, wanted in ((Channel.EMAIL, channels.email), (Channel.SMS, channels.sms)) if wanted]
+
+
+def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due: datetime, key: str) -> Message:
+    client = appointment.client
+    message = Message(dedupe_key=key, appointment=appointment, kind=kind, channel=channel, due_at=due,
+                      language=client.language, status=MessageStatus.PLANNED, status_at=utcnow(),
+                      recipient=client.email if channel == Channel.EMAIL else client.mobile)
+    reason = reason_not_to_send(message, Practice.load())
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
+def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | None:
+    """Why this message cannot go out (checked when planned and again when sent), or None."""
+    client = message.appointment.client
+    if message.channel == Channel.SMS:
+        if not practice.sms_enabled or (message.kind in CHANGE_KINDS and not practice.confirmation_sms):
+            return NotSentReason.CHANNEL_OFF
+        if not client.mobile:
+            return NotSentReason.NO_MOBILE
+        if not client.sms_consent:
+            return NotSentReason.NO_CONSENT
+    else:
+        if message.kind in CHANGE_KINDS and not practice.confirmation_email:
+            return NotSentReason.CHANNEL_OFF
+        if not client.email:
+            return NotSentReason.NO_EMAIL
+    return None
+
+
+# --- sending: claim, commit, hand over, record ----------------------------------------------------------------
+
+def due_message_ids(now: datetime, limit: int = 1000) -> list[int]:
+    query = (select(Message.id).where(Message.status == MessageStatus.PLANNED, Message.due_at <= now)
+             .order_by(Message.due_at).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def send_due(now: datetime) -> int:
+    """Send every message that is due; returns how many were handed over. Safe to run twice at once."""
+    release_stale_claims(now)
+    return sum(send_message(message_id, now) for message_id in due_message_ids(now))
+
+
+def release_stale_claims(now: datetime) -> None:
+    """A worker died while sending: the outcome is unknown, so the message is shown, not blindly resent."""
+    stale = db.session.scalars(select(Message).where(Message.status == MessageStatus.SENDING,
+                                                     Message.claimed_at < now - CLAIM_TIMEOUT))
+    for message in stale:
+        _set(message, MessageStatus.UNKNOWN, "the worker stopped while handing over; check before sending again")
+    db.session.commit()
+
+
+def _claim(message_id: int, now: datetime) -> str | None:
+    """Take the message for this worker: a conditional update that only one worker can win."""
+    claim = secrets.token_hex(8)
+    won = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.PLANNED, Message.due_at <= now)
+        .values(status=MessageStatus.SENDING, claim_id=claim, claimed_at=now, attempts=Message.attempts + 1,
+                status_at=now)
+    ).rowcount
+    db.session.commit()  # before the hand-over: a second worker now sees it taken
+    return claim if won == 1 else None
+
+
+def send_message(message_id: int, now: datetime) -> bool:
+    """Hand one message over if it is due and nobody else has it; True when it went out."""
+    if _claim(message_id, now) is None:
+        return False
+    message = db.session.get(Message, message_id)
+    db.session.refresh(message)
+    practice = Practice.load()
+    appointment = message.appointment
+    reason = reason_not_to_send(message, practice)
+    if reason:
+        _set(message, MessageStatus.NOT_SENT, reason=reason)
+    elif message.kind == MessageKind.REMINDER and (appointment.status != AppointmentStatus.BOOKED
+                                                   or appointment.start <= now):
+        _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.TOO_LATE)
+    else:
+        content = render_message(message, practice)
+        if content is None:
+            _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.NO_TEMPLATE)
+        else:
+            message.subject, message.body = content["subject"], content["body"]
+            _hand_over(message, content, practice, now)
+    db.session.commit()
+    return message.status == MessageStatus.HANDED_OVER
+
+
+def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
+    try:
+        if message.channel == Channel.EMAIL:
+            current_app.extensions["practice.mailer"].send(_email(message, content, practice))
+            reference = None
+        else:
+            measured = sms_rules.measure(content["body"])
+            message.segments, message.encoding = measured.segments, measured.encoding
+            reference = current_app.extensions["practice.sms_gateway"].send(
+                Sms(str(message.id), message.recipient, practice.sms_sender_id or practice.name[:11],
+                    content["body"], measured.encoding == "UCS-2"),
+                report_url(message.id))
+    except (TemporaryFailure, SmsFailure) as failure:
+        retry = isinstance(failure, TemporaryFailure) or failure.retry
+        detail = str(failure)
+        if retry and message.attempts <= len(RETRY_DELAYS):
+            message.due_at = now + RETRY_DELAYS[message.attempts - 1]
+            _set(message, MessageStatus.PLANNED, f"attempt {message.attempts} failed, next at {message.due_at:%H:%M} UTC: {detail}")
+        else:
+            status = failure.status if isinstance(failure, SmsFailure) else (
+                MessageStatus.UNREACHABLE if message.channel == Channel.SMS else MessageStatus.PROVIDER_ERROR)
+            _set(message, MessageStatus(status), detail)
+    except PermanentFailure as failure:
+        _set(message, MessageStatus.PROVIDER_REFUSED, str(failure))
+    except OutcomeUnknown as failure:
+        _set(message, MessageStatus.UNKNOWN, str(failure))
+    else:
+        message.provider_ref, message.handed_over_at = reference, now
+        _set(message, MessageStatus.HANDED_OVER)
+
+
+def _set(message: Message, status: MessageStatus, detail: str = "", reason: NotSentReason | None = None) -> None:
+    message.status, message.status_at = status, utcnow()
+    if reason:
+        message.reason = reason
+    if detail:
+        message.error = detail[:500]
+    db.session.add(MessageEvent(message=message, status=status, detail=(detail or (reason or ""))[:500]))
+
+
+# --- content ---------------------------------------------------------------------------------------------------
+
+def template_for(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
+    """The owner's version for the appointment type, else the owner's general one, else the default."""
+    rows = db.session.scalars(select(MessageTemplate).where(
+        MessageTemplate.kind == kind, MessageTemplate.channel == channel, MessageTemplate.language == language,
+        (MessageTemplate.appointment_type_id == appointment_type_id) | MessageTemplate.appointment_type_id.is_(None)))
+    own = sorted(rows, key=lambda row: row.appointment_type_id is None)
+    if own:
+        return {"subject": own[0].subject, "body": own[0].body, "html_body": own[0].html_body}
+    return DEFAULTS.get((kind, channel, language))
+
+
+def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
+              reschedule_link: str = "") -> dict[str, str]:
+    """What a template may use, localised in the client's language and the practice's time zone."""
+    zone = ZoneInfo(practice.timezone)
+    local = appointment.start.astimezone(zone)
+    old = (old_start or appointment.start).astimezone(zone)
+    return {
+        "client_name": appointment.client.name,
+        "client_first_name": appointment.client.first_name,
+        "date": format_date(local.date(), "full", locale=language),
+        "time": format_time(local.time(), "HH:mm", locale=language),
+        "date_time": f"{format_date(local.date(), 'full', locale=language)} {format_time(local.time(), 'HH:mm', locale=language)}",
+        "practitioner": appointment.practitioner.name,
+        "appointment_type": appointment.appointment_type.name,
+        "location": appointment.location.name,
+        "location_address": appointment.location.address,
+        "location_sms_note": appointment.location.sms_note,
+        "practice_name": practice.name,
+        "practice_phone": practice.phone,
+        "reschedule_link": reschedule_link,
+        "old_date": format_date(old.date(), "full", locale=language),
+        "old_time": format_time(old.time(), "HH:mm", locale=language),
+    }
+
+
+def render_message(message: Message, practice: Practice) -> dict | None:
+    appointment = message.appointment
+    source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
+    if source is None:
+        return None
+    values = variables(appointment, practice, message.language)
+    body = templating.render(source["body"], values).strip()
+    if message.channel == Channel.SMS:
+        return {"subject": "", "body": body}
+    html = (templating.render(source["html_body"], values, html=True) if source.get("html_body")
+            else text_to_html(body))
+    return {"subject": templating.render(source["subject"], values).strip(), "body": body, "html": html}
+
+
+def text_to_html(text: str) -> str:
+    from markupsafe import escape
+
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def _email(message: Message, content: dict, practice: Practice) -> Email:
+    config = current_app.config
+    appointment = message.appointment
+    ics = None
+    if message.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED):
+        ics = appointment_ics(
+            uid=f"appointment-{appointment.id}@{_domain()}", start=appointment.start, end=appointment.end,
+            summary=f"{appointment.appointment_type.name} – {practice.name}",
+            location=f"{appointment.location.name}, {appointment.location.address}",
+            description=appointment.practitioner.name, organizer=practice.email,
+            cancelled=message.kind == MessageKind.CANCELLED, sequence=message.id)
+    return Email(to=message.recipient, subject=content["subject"], text=content["body"], html=content["html"],
+                 sender=config["MAIL_FROM"], sender_name=practice.name, reply_to=practice.email,
+                 message_id=message_id(f"message-{message.id}", _domain()), ics=ics)
+
+
+def _domain() -> str:
+    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+
+
+# --- delivery reports ------------------------------------------------------------------------------------------
+
+def report_signature(reference: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"sms-report:{reference}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def report_url(message_id: int) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    gateway = current_app.extensions["practice.sms_gateway"].name
+    reference = str(message_id)
+    return f"{base}/callbacks/sms/{gateway}?ref={reference}&sig={report_signature(reference)}"
+
+
+class ReportRefused(ValueError):
+    """A delivery report we do not accept: unsigned, malformed or about a message we do not know."""
+
+
+def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
+    """Move a message on by a delivery report; a late or repeated report never moves it backwards."""
+    reference = arguments.get("ref", "")
+    if not hmac.compare_digest(arguments.get("sig", ""), report_signature(reference)):
+        raise ReportRefused("bad signature")
+    try:
+        report = gateway.read_report(arguments)
+        message = db.session.get(Message, int(report.reference))
+    except ValueError as error:
+        raise ReportRefused(str(error)) from None
+    if message is None or message.channel != Channel.SMS:
+        raise ReportRefused("unknown message")
+    status = MessageStatus(report.status)
+    db.session.add(MessageEvent(message=message, status=status, detail=report.detail[:500], at=now))
+    if STATUS_RANK[status] > STATUS_RANK[message.status] or (
+            message.status == MessageStatus.UNKNOWN and status != MessageStatus.UNKNOWN):
+        message.status, message.status_at = status, now
+        if status != MessageStatus.DELIVERED and status != MessageStatus.HANDED_OVER:
+            message.error = report.detail[:500]
+        if status == MessageStatus.DELIVERED:
+            message.price_cents = message.segments * Practice.load().sms_price_cents
+    db.session.commit()
+    return message

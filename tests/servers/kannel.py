@@ -1,0 +1,111 @@
+"""A real Kannel (bearerbox + smsbox) on 127.0.0.1 with the SMPP simulator as its SMSC, for tests."""
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+BEARERBOX, SMSBOX = "/usr/sbin/bearerbox", "/usr/sbin/smsbox"
+CONFIG = """
+group = core
+admin-port = {admin}
+admin-interface = 127.0.0.1
+admin-password = adminpw
+status-password = statuspw
+smsbox-port = {smsbox}
+smsbox-interface = 127.0.0.1
+log-file = "{folder}/bearerbox.log"
+log-level = 1
+dlr-storage = internal
+sms-resend-freq = 2
+
+group = smsc
+smsc = smpp
+smsc-id = sim
+host = 127.0.0.1
+port = {smsc}
+transceiver-mode = true
+smsc-username = kannel
+smsc-password = smpppw
+reconnect-delay = 2
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {smsbox}
+sendsms-port = {sendsms}
+sendsms-interface = 127.0.0.1
+log-file = "{folder}/smsbox.log"
+log-level = 1
+http-request-retry = 3
+http-queue-delay = 2
+
+group = sendsms-user
+username = app
+password = secret
+max-messages = 10
+concatenation = true
+"""
+
+
+@dataclass
+class Kannel:
+    sendsms_url: str
+    username: str
+    password: str
+    folder: Path
+    processes: list
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in reversed(self.processes):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait(check, seconds=20.0, what="") -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"Kannel did not start: {what}")
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start_kannel(folder: Path, free_port) -> Kannel:
+    admin, smsbox, smsc, sendsms = (free_port() for _ in range(4))
+    (folder / "kannel.conf").write_text(CONFIG.format(admin=admin, smsbox=smsbox, smsc=smsc, sendsms=sendsms,
+                                                      folder=folder))
+    simulator = subprocess.Popen([sys.executable, str(Path(__file__).with_name("smsc_sim.py")), str(smsc)],
+                                 stdout=open(folder / "sim.log", "w"), stderr=subprocess.STDOUT)
+    processes = [simulator]
+    try:
+        _wait(lambda: _listening(smsc), what="SMSC simulator")
+        processes.append(subprocess.Popen([BEARERBOX, "-v", "1", "kannel.conf"], cwd=folder,
+                                          stdout=open(folder / "bb.out", "w"), stderr=subprocess.STDOUT))
+        _wait(lambda: _listening(smsbox), what="bearerbox")  # smsbox panics if started before this
+        processes.append(subprocess.Popen([SMSBOX, "-v", "1", "kannel.conf"], cwd=folder,
+                                          stdout=open(folder / "sb.out", "w"), stderr=subprocess.STDOUT))
+        _wait(lambda: _listening(sendsms), what="smsbox")
+        status = f"http://127.0.0.1:{admin}/status.txt?password=statuspw"
+        _wait(lambda: re.search(rb"SMPP.*\(online", urllib.request.urlopen(status, timeout=2).read()),
+              what="SMPP link online")
+    except Exception:
+        Kannel("", "", "", folder, processes).stop()
+        raise
+    return Kannel(f"http://127.0.0.1:{sendsms}/cgi-bin/sendsms", "app", "secret", folder, processes)
