@@ -1,9 +1,9 @@
 """The tables of one practice. Times are stored in UTC and shown in the practice's time zone."""
 import enum
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -293,11 +293,15 @@ class ConsentEvent(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
+LONGEST_APPOINTMENT_MINUTES = 480  # an appointment type lasts 5 minutes to a working day
+
+
 class Appointment(db.Model):
     __table_args__ = (
         CheckConstraint("start < \"end\"", name="order"),
         Index("ix_appointment_practitioner_start", "practitioner_id", "start"),
         Index("ix_appointment_location_start", "location_id", "start"),
+        Index("ix_appointment_start", "start"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
@@ -321,6 +325,13 @@ class Appointment(db.Model):
     practitioner: Mapped[Practitioner] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
     location: Mapped[Location] = relationship()
+
+    @classmethod
+    def overlapping(cls, start: datetime, end: datetime):
+        """The condition for appointments that overlap [start, end). The lower bound on `start` lets the
+        index on start read just that stretch of the agenda instead of everything before it."""
+        return and_(cls.start < end, cls.end > start,
+                    cls.start > start - timedelta(minutes=LONGEST_APPOINTMENT_MINUTES))
 
 
 class MessageTemplate(db.Model):

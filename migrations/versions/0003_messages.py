@@ -84,9 +84,12 @@ def upgrade():
         batch_op.add_column(sa.Column('confirmation_email', sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.add_column(sa.Column('confirmation_sms', sa.Boolean(), nullable=False, server_default=sa.true()))
 
+    # The agenda of all practitioners reads a day or a week by start time.
+    op.create_index('ix_appointment_start', 'appointment', ['start'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_appointment_start', table_name='appointment')
     with op.batch_alter_table('practice', schema=None) as batch_op:
         batch_op.drop_column('confirmation_sms')
         batch_op.drop_column('confirmation_email')

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..extensions import db
@@ -51,24 +50,24 @@ def week_days(day: date) -> list[date]:
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
-    """The appointments in [start, end) that are not cancelled, with everything the agenda shows: one query."""
+    """The appointments in [start, end) that are not cancelled, as light rows with just what the agenda shows
+    (a week can hold hundreds; rows instead of ORM objects keep it fast): one query."""
     query = (
-        select(Appointment)
-        .where(Appointment.start < end, Appointment.end > start)
+        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status,
+               Appointment.appointment_type_id, Client.first_name.label("client_first_name"),
+               Client.last_name.label("client_last_name"), AppointmentType.name.label("type_name"),
+               Practitioner.name.label("practitioner_name"), Location.name.label("location_name"))
+        .join(Appointment.client).join(Appointment.appointment_type).join(Appointment.practitioner)
+        .join(Appointment.location)
+        .where(Appointment.overlapping(start, end))
         .where(Appointment.status != AppointmentStatus.CANCELLED)
-        .options(
-            joinedload(Appointment.client),
-            joinedload(Appointment.appointment_type),
-            joinedload(Appointment.practitioner),
-            joinedload(Appointment.location),
-        )
         .order_by(Appointment.start, Appointment.practitioner_id)
     )
     if practitioner_id:
         query = query.where(Appointment.practitioner_id == practitioner_id)
     if location_id:
         query = query.where(Appointment.location_id == location_id)
-    return list(db.session.scalars(query))
+    return db.session.execute(query).all()
 
 
 def load_appointment(appointment_id: int) -> Appointment | None:
@@ -176,8 +175,7 @@ def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, excl
     query = select(Appointment).where(
         Appointment.practitioner_id == practitioner_id,
         Appointment.status != AppointmentStatus.CANCELLED,
-        Appointment.start < end,
-        Appointment.end > start,
+        Appointment.overlapping(start, end),
     )
     if exclude_id is not None:
         query = query.where(Appointment.id != exclude_id)

@@ -132,6 +132,7 @@ def _agenda(state: dict) -> dict:
         **state,
         "days": days,
         "by_day": by_day,
+        "zone": zone,
         "appointments": appointments,
         "practitioners": services.load_practitioners(),
         "locations": services.load_locations(),

@@ -12,6 +12,8 @@ from wtforms.validators import (
     DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
 
+from ..models import LONGEST_APPOINTMENT_MINUTES
+
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
 COUNTRIES = [SelectChoice(code, name) for code, name in (
     ("NL", _l("Netherlands")), ("BE", _l("Belgium")), ("DE", _l("Germany")), ("AT", _l("Austria")),
@@ -59,7 +61,7 @@ class AppointmentTypeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     duration_minutes = IntegerField(_l("Duration in minutes"), default=30, validators=[
         InputRequired(_l("Enter a duration in minutes.")),
-        NumberRange(5, 480, _l("Choose a duration from %(min)d to %(max)d minutes."))])
+        NumberRange(5, LONGEST_APPOINTMENT_MINUTES, _l("Choose a duration from %(min)d to %(max)d minutes."))])
     colour = ColorField(_l("Colour in the agenda"), default="#4f7cac", validators=[
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}\Z", message=_l("Choose a colour written as #rrggbb, e.g. #4f7cac."))])

@@ -29,6 +29,7 @@ port = {smsc}
 transceiver-mode = true
 smsc-username = kannel
 smsc-password = smpppw
+system-type = VMA
 reconnect-delay = 2
 
 group = smsbox
@@ -105,6 +106,10 @@ def start_kannel(folder: Path, free_port) -> Kannel:
         status = f"http://127.0.0.1:{admin}/status.txt?password=statuspw"
         _wait(lambda: re.search(rb"SMPP.*\(online", urllib.request.urlopen(status, timeout=2).read()),
               what="SMPP link online")
+    except RuntimeError as problem:
+        Kannel("", "", "", folder, processes).stop()
+        output = "".join((folder / name).read_text()[-1500:] for name in ("bb.out", "sb.out") if (folder / name).exists())
+        raise RuntimeError(f"{problem}\n{output}") from None
     except Exception:
         Kannel("", "", "", folder, processes).stop()
         raise

@@ -1,0 +1,114 @@
+"""How fast the agenda's week view renders with a big history: 5 practitioners, 100,000 appointments,
+about 500 of them in the week shown. Prints the median and 95th percentile render time (in-process,
+through the Flask test client, full page and htmx fragment) and the SQL queries per render.
+
+    .venv/bin/python bench/week_view.py [--appointments 100000] [--runs 60]
+"""
+import argparse
+import gc
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PRACTICE_INSTANCE", tempfile.mkdtemp(prefix="practice-bench-"))
+os.environ.setdefault("HUEY_URL", "memory://")
+
+from sqlalchemy import event, insert  # noqa: E402
+
+from practice import create_app  # noqa: E402
+from practice.extensions import db  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Channels, Client, Location, Practice, Practitioner, Role, User, WorkingHours,
+)
+
+PRACTITIONERS, PER_DAY = 5, 20  # 5 practitioners x 20 appointments x 5 working days = 500 a week
+SHOWN_WEEK = date(2026, 11, 23)
+
+
+def seed(total: int) -> None:
+    rng = random.Random(1)
+    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100",
+                            timezone="Europe/Amsterdam", country="NL"))
+    owner = User(email="owner@example.com", name="Owner", role=Role.OWNER)
+    owner.set_password("bench-password")
+    locations = [Location(name="Centrum", address="Hoofdstraat 1"), Location(name="Zuid", address="Zuidplein 3")]
+    types = [AppointmentType(name=f"Type {n}", duration_minutes=20, colour=f"#{n}0{n}0{n}0") for n in range(1, 5)]
+    practitioners = [Practitioner(name=f"Practitioner {n}") for n in range(1, PRACTITIONERS + 1)]
+    db.session.add_all([owner, *locations, *types, *practitioners])
+    for practitioner in practitioners:
+        for weekday in range(5):
+            practitioner.working_hours.append(WorkingHours(location=locations[weekday % 2], weekday=weekday,
+                                                           start_time=time(8), end_time=time(16)))
+    db.session.flush()
+    db.session.execute(insert(Client), [
+        {"first_name": f"Client{n}", "last_name": f"Bench{n}", "email": f"c{n}@example.com", "mobile": "",
+         "language": "nl", "notes": "", "confirmation_channels": Channels.EMAIL, "reminder_channels": Channels.EMAIL,
+         "sms_consent": False} for n in range(3000)])
+    zone = ZoneInfo("Europe/Amsterdam")
+    weeks = total // (PRACTITIONERS * PER_DAY * 5)
+    first_monday = SHOWN_WEEK - timedelta(weeks=weeks // 2)
+    rows = []
+    for week in range(weeks):
+        for weekday in range(5):
+            day = first_monday + timedelta(weeks=week, days=weekday)
+            for index, practitioner in enumerate(practitioners):
+                for slot in range(PER_DAY):
+                    start = datetime.combine(day, time(8), zone).astimezone(UTC) + timedelta(minutes=20 * slot)
+                    rows.append({"client_id": rng.randint(1, 3000), "practitioner_id": practitioner.id,
+                                 "appointment_type_id": types[slot % 4].id, "location_id": locations[weekday % 2].id,
+                                 "start": start, "end": start + timedelta(minutes=20),
+                                 "confirmation_channels": Channels.EMAIL, "reminder_channels": Channels.EMAIL})
+    for chunk in range(0, len(rows), 10_000):
+        db.session.execute(insert(Appointment), rows[chunk:chunk + 10_000])
+    db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--appointments", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="practice-bench-db-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+        started = clock.perf_counter()
+        seed(args.appointments)
+        count = db.session.query(Appointment).count()
+        print(f"seeded {count:,} appointments, {PRACTITIONERS} practitioners in {clock.perf_counter() - started:.1f} s")
+
+    client = app.test_client()
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": "owner@example.com", "password": "bench-password", "csrf_token": token})
+
+    gc.freeze()  # as wsgi.py does once the app is built: startup objects are never garbage
+    queries = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    url = f"/agenda/?view=week&day={SHOWN_WEEK.isoformat()}"
+    for label, headers in (("full page", {}), ("htmx fragment", {"HX-Request": "true"})):
+        timings, counts, shown = [], [], 0
+        for _ in range(args.runs):
+            queries.clear()
+            started = clock.perf_counter()
+            response = client.get(url, headers=headers)
+            timings.append((clock.perf_counter() - started) * 1000)
+            counts.append(len(queries))
+            assert response.status_code == 200, response.status_code
+            shown = response.get_data(as_text=True).count('class="appointment ')
+        timings = timings[3:]  # the first renders compile templates and warm caches
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        print(f"week view, {label}: {shown} appointments shown; median {statistics.median(timings):.1f} ms, "
+              f"p95 {p95:.1f} ms, SQL queries per render {max(counts)} (target: <= 10, p95 < 60 ms)")
+
+
+if __name__ == "__main__":
+    main()
