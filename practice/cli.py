@@ -77,6 +77,7 @@ def dev(host, port):
         "  Ctrl-C stops the web server and the worker.\n"
     )
     signal.signal(signal.SIGTERM, _stop)  # a SIGTERM stops the worker too, like Ctrl-C
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started from a shell that ignores it
     try:
         # Not app.run(): Flask ignores it inside a `flask` command.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
