@@ -374,7 +374,7 @@ class Message(db.Model):
     segments: Mapped[int] = mapped_column(default=0)
     encoding: Mapped[str] = mapped_column(String(5), default="")
     price_cents: Mapped[int] = mapped_column(default=0)  # charged only once delivered
-    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # usage is counted by it
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

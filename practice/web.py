@@ -3,7 +3,7 @@ from datetime import datetime
 from functools import wraps
 
 from flask import Flask, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
+from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -82,6 +82,8 @@ def init_app(app: Flask) -> None:
         date=lambda value, fmt="full": format_date(value, fmt),
         time=lambda value, fmt="HH:mm", zone=None: _clock(value, zone) if fmt == "HH:mm" else format_time(value, fmt),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        money=lambda euros: format_currency(euros, "EUR"),
+        number=lambda value: format_decimal(value),
     )
 
     @app.context_processor

@@ -65,6 +65,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_message_appointment_id'), ['appointment_id'], unique=False)
         batch_op.create_index('ix_message_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_provider_ref'), ['provider_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_handed_over_at'), ['handed_over_at'], unique=False)
 
     op.create_table('message_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -102,6 +103,7 @@ def downgrade():
     op.drop_table('message_event')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_provider_ref'))
+        batch_op.drop_index(batch_op.f('ix_message_handed_over_at'))
         batch_op.drop_index('ix_message_due')
         batch_op.drop_index(batch_op.f('ix_message_appointment_id'))
 

@@ -57,3 +57,8 @@ def load_for_appointment(appointment_id: int) -> list[Message]:
     return list(db.session.scalars(select(Message).where(Message.appointment_id == appointment_id)
                                    .options(joinedload(Message.events)).order_by(Message.due_at, Message.id))
                 .unique())
+
+
+def load_message(message_id: int) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.id == message_id)
+                             .options(joinedload(Message.events), joinedload(Message.appointment)))

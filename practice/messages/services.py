@@ -203,15 +203,10 @@ def template_for(kind: MessageKind, channel: Channel, language: str, appointment
 def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
               reschedule_link: str = "") -> dict[str, str]:
     """What a template may use, localised in the client's language and the practice's time zone."""
-    zone = ZoneInfo(practice.timezone)
-    local = appointment.start.astimezone(zone)
-    old = (old_start or appointment.start).astimezone(zone)
     return {
         "client_name": appointment.client.name,
         "client_first_name": appointment.client.first_name,
-        "date": format_date(local.date(), "full", locale=language),
-        "time": format_time(local.time(), "HH:mm", locale=language),
-        "date_time": f"{format_date(local.date(), 'full', locale=language)} {format_time(local.time(), 'HH:mm', locale=language)}",
+        **moment_variables(appointment.start, practice.timezone, language),
         "practitioner": appointment.practitioner.name,
         "appointment_type": appointment.appointment_type.name,
         "location": appointment.location.name,
@@ -220,9 +215,15 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
         "practice_name": practice.name,
         "practice_phone": practice.phone,
         "reschedule_link": reschedule_link,
-        "old_date": format_date(old.date(), "full", locale=language),
-        "old_time": format_time(old.time(), "HH:mm", locale=language),
+        **moment_variables(old_start or appointment.start, practice.timezone, language, prefix="old_"),
     }
+
+
+def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
+    local = moment.astimezone(ZoneInfo(tz))
+    day, clock = format_date(local.date(), "full", locale=language), format_time(local.time(), "HH:mm", locale=language)
+    values = {f"{prefix}date": day, f"{prefix}time": clock}
+    return values if prefix else {**values, "date_time": f"{day} {clock}"}
 
 
 def render_message(message: Message, practice: Practice) -> dict | None:

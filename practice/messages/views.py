@@ -1,15 +1,21 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import practice
 from ..extensions import csrf, limiter
-from ..htmx import render_page
-from ..models import Channel, MessageKind, MessageStatus, NotSentReason
-from ..web import public
+from ..agenda.services import load_appointment_types
+from ..htmx import render_fragment, render_page
+from ..models import LANGUAGES, Channel, MessageKind, MessageStatus, NotSentReason
+from ..templating import VARIABLE_ORDER
+from ..web import owner_required, public
+from . import editor, services
 from . import log as message_log
-from . import services
+from . import usage as message_usage
+from .forms import TemplateForm
 
 bp = Blueprint("messages", __name__)
 callbacks = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -62,6 +68,99 @@ def index():
     return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
                        messages=message_log.load_messages(filters), statuses=STATUS_LABELS,
                        channels=CHANNEL_LABELS)
+
+
+@bp.get("/messages/<int:message_id>")
+def message(message_id):
+    """One message as it went out (also how the development sinks show what they received) and its history."""
+    found = message_log.load_message(message_id)
+    if found is None:
+        abort(404)
+    return render_page("messages/message.html", "messages/_message.html", message=found)
+
+
+# --- usage and invoices (owner) ------------------------------------------------------------------------------
+
+@bp.get("/messages/usage")
+@owner_required
+def usage():
+    months = _usage_months()
+    return render_page("messages/usage.html", "messages/usage.html", months=months,
+                       total=sum(month.cost_cents for month in months), price_cents=practice().sms_price_cents)
+
+
+@bp.get("/messages/usage.csv")
+@owner_required
+def usage_csv():
+    return Response(message_usage.usage_csv(_usage_months()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="sms-usage.csv"'})
+
+
+def _usage_months():
+    """The last twelve months, this one included."""
+    today = datetime.now(ZoneInfo(practice().timezone)).date()
+    year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
+    return message_usage.load_usage(date(year, month + 1, 1), today, practice().timezone)
+
+
+# --- the template editor (owner) -----------------------------------------------------------------------------
+
+@bp.get("/messages/templates/")
+@owner_required
+def templates():
+    types = load_appointment_types(active_only=False)
+    return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types),
+                       languages=LANGUAGES, types=types)
+
+
+@bp.route("/messages/templates/<kind>/<channel>/<language>", methods=["GET", "POST"])
+@owner_required
+def template_edit(kind, channel, language):
+    slot = _slot(kind, channel, language)
+    form = TemplateForm(data=editor.load_source(slot))
+    status, problem = 200, None
+    if request.method == "POST" and form.validate_on_submit():
+        if request.form.get("action") == "reset":
+            editor.reset_template(slot)
+            flash(_("The template is back to the standard text."), "info")
+            return redirect(request.full_path.rstrip("?"), 303)
+        try:
+            editor.store_template(slot, form.data)
+        except editor.TemplateRefused as refused:
+            status, problem = 422, refused
+            form[refused.field].errors = [refused.message]
+        else:
+            flash(_("Template saved."), "info")
+            return redirect(request.full_path.rstrip("?"), 303)
+    elif request.method == "POST":
+        status = 400
+    types = load_appointment_types(active_only=False)
+    return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
+                       own=editor.load_own(slot) is not None, types=types, variables=VARIABLE_ORDER,
+                       preview=editor.preview(slot, form.data, practice()) if problem is None
+                       else editor.Preview(problem=problem))
+
+
+@bp.post("/messages/templates/<kind>/<channel>/<language>/preview")
+@owner_required
+def template_preview(kind, channel, language):
+    slot = _slot(kind, channel, language)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return render_fragment("messages/_preview.html", preview=editor.preview(slot, form.data, practice()), slot=slot)
+
+
+def _slot(kind: str, channel: str, language: str) -> editor.Slot:
+    if kind not in set(MessageKind) or channel not in set(Channel) or language not in LANGUAGES:
+        abort(404)
+    type_id = request.args.get("type", type=int)
+    if type_id and type_id not in {t.id for t in load_appointment_types(active_only=False)}:
+        abort(404)
+    slot = editor.Slot(MessageKind(kind), Channel(channel), language, type_id or None)
+    if not slot.exists:
+        abort(404)
+    return slot
 
 
 @callbacks.route("/sms/<gateway>", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from wtforms.validators import (
     DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
 
+from .. import sms
 from ..models import LONGEST_APPOINTMENT_MINUTES
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
@@ -28,6 +29,24 @@ def weekday_names() -> dict[int, str]:
     return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
 
 
+class MessagingForm(FlaskForm):
+    confirmation_email = BooleanField(_l("Send confirmations and change notices by e-mail"))
+    confirmation_sms = BooleanField(_l("Send confirmations and change notices by SMS"))
+    sms_enabled = BooleanField(_l("SMS through the gateway"))
+    sms_sender_id = StringField(_l("Sender ID"), validators=[Optional(), Length(max=16)])
+    sms_price_cents = IntegerField(_l("Price per delivered SMS segment, in euro cents"), validators=[
+        InputRequired(_l("Enter the price per segment in cents.")),
+        NumberRange(0, 100, _l("Enter a price from %(min)d to %(max)d cents."))])
+
+    def validate_sms_sender_id(self, field):
+        field.data = (field.data or "").strip()
+        if self.sms_enabled.data and not field.data:
+            raise ValidationError(_l("Enter the sender ID your clients see before switching SMS on."))
+        if field.data and not sms.is_valid_sender_id(field.data):
+            raise ValidationError(_l("A sender ID is 3 to 11 letters and digits (at least one letter, no spaces), "
+                                     "or a phone number of up to 16 digits."))
+
+
 class PracticeForm(FlaskForm):
     name = StringField(_l("Practice name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -35,7 +54,6 @@ class PracticeForm(FlaskForm):
     timezone = StringField(_l("Time zone"), validators=[DataRequired()])
     country = SelectField(_l("Country"), choices=COUNTRIES)
     subdivision = StringField(_l("Region for public holidays"), validators=[Optional(), Length(max=16)])
-    sms_enabled = BooleanField(_l("An SMS gateway is configured"))
 
     def validate_timezone(self, field):
         if field.data not in available_timezones():

@@ -19,11 +19,18 @@ class SettingsError(ValueError):
         self.message = message
 
 
-def store_practice(practice: Practice, *, name, email, phone, timezone, country, subdivision, sms_enabled) -> None:
+def store_practice(practice: Practice, *, name, email, phone, timezone, country, subdivision) -> None:
     practice.name, practice.email, practice.phone = name.strip(), email.strip(), phone.strip()
     practice.timezone, practice.country = timezone, country
     practice.subdivision = subdivision or None
-    practice.sms_enabled = sms_enabled
+    db.session.commit()
+
+
+def store_messaging(practice: Practice, *, confirmation_email: bool, confirmation_sms: bool, sms_enabled: bool,
+                    sms_sender_id: str, sms_price_cents: int) -> None:
+    practice.confirmation_email, practice.confirmation_sms = confirmation_email, confirmation_sms
+    practice.sms_enabled, practice.sms_sender_id = sms_enabled, sms_sender_id.strip()
+    practice.sms_price_cents = sms_price_cents
     db.session.commit()
 
 

@@ -1,5 +1,5 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from .. import practice
@@ -8,7 +8,7 @@ from ..models import Location, utcnow
 from ..web import owner_required
 from . import services
 from .forms import (
-    AppointmentTypeForm, DeleteForm, LocationForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
+    AppointmentTypeForm, DeleteForm, LocationForm, MessagingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
     weekday_names,
 )
 
@@ -27,11 +27,25 @@ def practice_details():
     form = PracticeForm(obj=current)
     if form.validate_on_submit():
         services.store_practice(current, **{name: form[name].data for name in (
-            "name", "email", "phone", "timezone", "country", "subdivision", "sms_enabled")})
+            "name", "email", "phone", "timezone", "country", "subdivision")})
         flash(_("Settings saved."), "info")
         return redirect(url_for(".practice_details"))
     status = 422 if form.errors else 200
     return render_page("settings/practice.html", "settings/_practice_form.html", status, form=form)
+
+
+@bp.route("/messaging", methods=["GET", "POST"])
+@owner_required
+def messaging():
+    current = practice()
+    form = MessagingForm(obj=current)
+    if form.validate_on_submit():
+        services.store_messaging(current, **{name: form[name].data for name in (
+            "confirmation_email", "confirmation_sms", "sms_enabled", "sms_sender_id", "sms_price_cents")})
+        flash(_("Settings saved."), "info")
+        return redirect(url_for(".messaging"))
+    return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
+                       gateway=current_app.extensions["practice.sms_gateway"].name)
 
 
 # Locations

@@ -1,6 +1,8 @@
 """Messages go out for real: e-mail to an SMTP server on 127.0.0.1, SMS through a real Kannel."""
+import re
 import time
 from datetime import UTC, date, datetime, time as clock, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -9,9 +11,9 @@ from practice.agenda import services as agenda
 from practice.extensions import db
 from practice.messages import services
 from practice.models import (
-    Channel, Channels, ConsentEvent, ConsentSource, Message, MessageKind, MessageStatus, NotSentReason, Practice,
+    Channel, Channels, ConsentEvent, ConsentSource, Message, MessageKind, MessageStatus, NotSentReason, Practice, Role,
 )
-from tests.conftest import make_client
+from tests.conftest import log_in, make_client, make_user
 
 TZ = "Europe/Amsterdam"
 
@@ -153,6 +155,13 @@ def test_an_sms_through_kannel_is_handed_over_then_delivered_and_charged(app, ag
         bad = db.session.get(Message, bad.id)
         assert bad.price_cents == 0 and "UNDELIV" in bad.error
     assert "submit_sm FysioZuid 31612345678" in (kannel.folder / "sim.log").read_text()
+    # The usage page charges the delivered segment and not the failed message.
+    browser = log_in(app.test_client(), make_user(app, Role.OWNER))
+    this_month = datetime.now(UTC).astimezone(ZoneInfo(TZ)).strftime("%Y-%m")
+    row = re.search(rf'data-month="{this_month}">(.*?)</tr>', browser.get("/messages/usage").get_data(as_text=True), re.S)
+    cells = re.findall(r"<td[^>]*>\s*(.*?)\s*</td>", row.group(1))
+    assert cells[1:5] == ["2", "1", "1", "1"]  # sent, delivered, not delivered, segments charged
+    assert 'data-cents="12"' in row.group(1)
 
 
 def test_a_delivery_report_without_a_valid_signature_is_refused_and_changes_nothing(app, client, agenda):

@@ -1,0 +1,198 @@
+"""The owner's template editor: which templates exist, storing one after checking it in the sandbox,
+and a preview on sample data with the SMS length, encoding, segments and cost."""
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import sms as sms_rules
+from .. import templating
+from ..extensions import db
+from ..models import LANGUAGES, AppointmentType, Channel, Location, MessageKind, MessageTemplate, Practice, Practitioner
+from .defaults import DEFAULTS
+from .services import moment_variables, text_to_html
+
+FIELDS = {Channel.EMAIL: ("subject", "body", "html_body"), Channel.SMS: ("body",)}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One template: kind, channel, language and, for an override, the appointment type."""
+    kind: MessageKind
+    channel: Channel
+    language: str
+    type_id: int | None = None
+
+    @property
+    def exists(self) -> bool:
+        return (self.kind, self.channel, self.language) in DEFAULTS
+
+
+def load_own(slot: Slot) -> MessageTemplate | None:
+    return db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.kind == slot.kind, MessageTemplate.channel == slot.channel,
+        MessageTemplate.language == slot.language, _type_is(slot.type_id)))
+
+
+def load_source(slot: Slot) -> dict[str, str]:
+    """What the editor starts from: the owner's own version, else the general one (for a type), else the default."""
+    for candidate in (slot, Slot(slot.kind, slot.channel, slot.language)):
+        own = load_own(candidate)
+        if own is not None:
+            return {"subject": own.subject, "body": own.body, "html_body": own.html_body}
+    return {"subject": "", "html_body": "", **DEFAULTS[(slot.kind, slot.channel, slot.language)]}
+
+
+def load_own_slots() -> set[Slot]:
+    return {Slot(row.kind, row.channel, row.language, row.appointment_type_id)
+            for row in db.session.scalars(select(MessageTemplate))}
+
+
+class TemplateRefused(ValueError):
+    """A template that cannot be saved; `field` is the part it is in, `message` says what and where."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field, self.message = field, message
+
+
+def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
+    """The fields normalised (LF line breaks, NFC) and checked; raises TemplateRefused on the first problem."""
+    clean = {}
+    for name in FIELDS[slot.channel]:
+        source = templating.normalise(fields.get(name) or "")
+        if name == "subject":
+            source = " ".join(source.split())
+        if not source.strip() and name != "html_body":
+            raise TemplateRefused(name, _l("This part cannot be empty."))
+        try:
+            templating.check(source)
+        except templating.TemplateProblem as problem:
+            raise TemplateRefused(name, explain(problem)) from None
+        clean[name] = source
+    return clean
+
+
+def explain(problem: templating.TemplateProblem):
+    line = problem.line or 1
+    if problem.kind == "syntax":
+        return _l("Line %(line)d cannot be read: %(detail)s. Check that every {{ has its }} and every "
+                  "{%% if %%} its {%% endif %%}.", line=line, detail=problem.detail)
+    if problem.kind == "unknown_variable":
+        return _l("Line %(line)d: there is no variable “%(name)s”. Use one of the variables listed beside the "
+                  "editor.", line=line, name=problem.detail)
+    if problem.kind == "too_long":
+        return _l("The template is too long: at most %(max)d characters.", max=templating.MAX_LENGTH)
+    return _l("Line %(line)d: “%(detail)s” is not allowed in a template. Use the listed variables, "
+              "if/else and simple filters only.", line=line, detail=problem.detail)
+
+
+def store_template(slot: Slot, fields: dict[str, str]) -> MessageTemplate:
+    """Check and save the owner's version; nothing is stored when a part is refused."""
+    clean = checked(slot, fields)
+    row = load_own(slot) or MessageTemplate(kind=slot.kind, channel=slot.channel, language=slot.language,
+                                            appointment_type_id=slot.type_id)
+    for name, value in clean.items():
+        setattr(row, name, value)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def reset_template(slot: Slot) -> None:
+    """Back to the default (or, for an appointment type, to the general template)."""
+    row = load_own(slot)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+
+
+def _type_is(type_id: int | None):
+    column = MessageTemplate.appointment_type_id
+    return column.is_(None) if type_id is None else column == type_id
+
+
+# --- preview ------------------------------------------------------------------------------------------------
+
+def sample_variables(practice: Practice, language: str, type_id: int | None = None) -> dict[str, str]:
+    """Realistic sample values: the practice's own practitioner, type and location, next Tuesday at 09:30."""
+    zone = ZoneInfo(practice.timezone)
+    today = datetime.now(zone).date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    start = datetime.combine(tuesday, time(9, 30), zone).astimezone(UTC)
+    practitioner = db.session.scalar(select(Practitioner).where(Practitioner.active).order_by(Practitioner.id))
+    kind = (db.session.get(AppointmentType, type_id) if type_id else None) or db.session.scalar(
+        select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id))
+    location = db.session.scalar(select(Location).where(Location.active).order_by(Location.id))
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "client_name": "Anna de Vries", "client_first_name": "Anna",
+        **moment_variables(start, practice.timezone, language),
+        "practitioner": practitioner.name if practitioner else "Sophie Verbeek",
+        "appointment_type": kind.name if kind else "Behandeling",
+        "location": location.name if location else "Centrum",
+        "location_address": location.address if location else "Hoofdstraat 12, 1011 AB Amsterdam",
+        "location_sms_note": location.sms_note if location else "",
+        "practice_name": practice.name, "practice_phone": practice.phone,
+        "reschedule_link": f"{base}/r/Xq3vT9bLkP2mW8sR4nYc",
+        **moment_variables(start - timedelta(days=2), practice.timezone, language, prefix="old_"),
+    }
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str = ""
+    body: str = ""
+    html: str = ""
+    problem: TemplateRefused | None = None
+    measure: sms_rules.Measure | None = None
+    cost_cents: int = 0
+    pieces: tuple[tuple[str, bool], ...] = ()  # the SMS text in runs, True where a character forces Unicode
+    forcing: tuple[str, ...] = ()
+
+
+def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
+    try:
+        clean = checked(slot, fields)
+    except TemplateRefused as problem:
+        return Preview(problem=problem)
+    values = sample_variables(practice, slot.language, slot.type_id)
+    body = templating.render(clean["body"], values).strip()
+    if slot.channel == Channel.SMS:
+        measured = sms_rules.measure(body)
+        forcing = sms_rules.unicode_characters(body)
+        return Preview(body=body, measure=measured, cost_cents=sms_rules.cost_cents(
+            measured.segments, practice.sms_price_cents), pieces=_runs(body, set(forcing)), forcing=tuple(forcing))
+    html = templating.render(clean["html_body"], values, html=True) if clean.get("html_body") else text_to_html(body)
+    return Preview(subject=templating.render(clean["subject"], values).strip(), body=body, html=html)
+
+
+def _runs(text: str, forcing: set[str]) -> tuple[tuple[str, bool], ...]:
+    runs: list[tuple[str, bool]] = []
+    for char in text:
+        flag = char in forcing
+        if runs and runs[-1][1] == flag:
+            runs[-1] = (runs[-1][0] + char, flag)
+        else:
+            runs.append((char, flag))
+    return tuple(runs)
+
+
+def overview(types: list[AppointmentType]) -> list[dict]:
+    """Every template slot with whether the owner has an own version, per kind, channel and language."""
+    own = load_own_slots()
+    rows = []
+    for kind in MessageKind:
+        for channel in Channel:
+            slots = [Slot(kind, channel, language) for language in LANGUAGES]
+            if not slots[0].exists:
+                continue
+            rows.append({"kind": kind, "channel": channel,
+                         "cells": [(slot, slot in own) for slot in slots],
+                         "overrides": sorted(((s, t) for s in own for t in types
+                                              if s.type_id == t.id and s.kind == kind and s.channel == channel),
+                                             key=lambda pair: (pair[1].name, pair[0].language))})
+    return rows

@@ -1,0 +1,10 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+
+class TemplateForm(FlaskForm):
+    """The parts of a template; the sandbox checks them (editor.checked), not WTForms."""
+    subject = StringField(_l("Subject"))
+    body = TextAreaField(_l("Text"))
+    html_body = TextAreaField(_l("HTML (optional)"))

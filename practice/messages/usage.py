@@ -1,0 +1,71 @@
+"""SMS usage and what it costs, per month of the practice's calendar: only delivered segments are charged."""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..models import Channel, Message, MessageStatus
+
+FAILED = (MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED, MessageStatus.REJECTED, MessageStatus.UNREACHABLE,
+          MessageStatus.PROVIDER_ERROR, MessageStatus.PROVIDER_REFUSED)
+
+
+@dataclass(frozen=True)
+class Month:
+    first_day: date
+    sent: int  # SMS handed over to the gateway in this month
+    delivered: int
+    failed: int  # handed over (or tried) but not delivered: not charged
+    segments: int  # delivered segments: what is charged
+    cost_cents: int
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first days of every month from `first`'s month to `last`'s month."""
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return months
+
+
+def load_usage(first: date, last: date, tz: str) -> list[Month]:
+    """Per month (in the practice's time zone) from `first` to `last`, newest first: one query."""
+    starts = month_starts(first, last)
+    zone = ZoneInfo(tz)
+    start, end = datetime.combine(starts[0], datetime.min.time(), zone).astimezone(UTC), _next_month(starts[-1], zone)
+    # Which month a message belongs to, as one CASE over the month boundaries: portable to every database.
+    bucket = case(*[(Message.handed_over_at < _next_month(day, zone), index) for index, day in enumerate(starts)],
+                  else_=len(starts))
+    delivered = Message.status == MessageStatus.DELIVERED
+    rows = db.session.execute(
+        select(bucket.label("month"), func.count(),
+               func.sum(case((delivered, 1), else_=0)),
+               func.sum(case((Message.status.in_(FAILED), 1), else_=0)),
+               func.sum(case((delivered, Message.segments), else_=0)),
+               func.sum(case((delivered, Message.price_cents), else_=0)))
+        .where(Message.channel == Channel.SMS, Message.handed_over_at >= start, Message.handed_over_at < end)
+        .group_by("month")).all()
+    found = {row[0]: row[1:] for row in rows}
+    return [Month(day, *(int(value or 0) for value in found.get(index, (0, 0, 0, 0, 0))))
+            for index, day in reversed(list(enumerate(starts)))]
+
+
+def _next_month(day: date, zone: ZoneInfo) -> datetime:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return datetime.combine(following, datetime.min.time(), zone).astimezone(UTC)
+
+
+def usage_csv(months: list[Month]) -> str:
+    """The invoice lines as CSV: amounts in euros with a decimal point, for spreadsheets in any language."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["month", "sms_sent", "sms_delivered", "sms_failed", "segments_charged", "cost_eur"])
+    for month in months:
+        writer.writerow([month.first_day.strftime("%Y-%m"), month.sent, month.delivered, month.failed,
+                         month.segments, f"{month.cost_cents // 100}.{month.cost_cents % 100:02d}"])
+    return out.getvalue()
