@@ -157,6 +157,8 @@ class Practice(db.Model):
     sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
     confirmation_email: Mapped[bool] = mapped_column(default=True)
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
+    # schedule.rules_to_text: one or two reminders, or "" for none
+    reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
 
     @classmethod
     def load(cls) -> "Practice":
@@ -253,6 +255,8 @@ class AppointmentType(db.Model):
     duration_minutes: Mapped[int] = mapped_column(default=30)
     colour: Mapped[str] = mapped_column(String(7), default="#4f7cac")
     active: Mapped[bool] = mapped_column(default=True)
+    # None: the practice's reminders; "": no reminders for this type; else its own (schedule.rules_to_text)
+    reminder_rules: Mapped[str | None] = mapped_column(String(100))
 
 
 class Client(db.Model):

@@ -16,9 +16,12 @@ import holidays
 __all__ = [
     "DEFAULT_RULES",
     "KINDS",
+    "MAX_RULES",
     "ReminderRule",
     "is_working_day",
     "reminder_moments",
+    "rules_from_text",
+    "rules_to_text",
     "send_moment",
 ]
 
@@ -104,6 +107,20 @@ class ReminderRule:
 
 
 DEFAULT_RULES: tuple[ReminderRule, ...] = (ReminderRule(kind="days_before", days=2, at=time(7, 0)),)
+MAX_RULES = 2  # one or two reminders per appointment
+
+
+def rules_to_text(rules: Iterable[ReminderRule]) -> str:
+    """Rules for one column: "days_before:2@07:00;hours_before:3"; no rules is the empty text."""
+    return ";".join(rule.to_text() for rule in rules)
+
+
+def rules_from_text(text: str) -> tuple[ReminderRule, ...]:
+    """What `rules_to_text` wrote; the empty text means no reminders."""
+    rules = tuple(ReminderRule.from_text(part) for part in text.split(";")) if text else ()
+    if len(rules) > MAX_RULES:
+        raise ValueError(f"at most {MAX_RULES} reminders, not {len(rules)}")
+    return rules
 
 
 def send_moment(

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..messages import services as messages
 from ..models import (
     Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, MessageKind, MessageStatus,
-    Practitioner, TimeOff, WorkingHours, utcnow,
+    Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
 
 
@@ -136,12 +136,15 @@ def mark_no_show(appointment: Appointment, now: datetime) -> None:
 
 
 def _commit_with_messages(appointment: Appointment, kind: MessageKind | None) -> None:
-    """Store the change and the messages it calls for in one transaction, then have them sent right away."""
+    """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
+    have the notice sent right away (the worker's minute round would catch it too)."""
     from ..tasks import send_message
 
-    planned = messages.plan_change(appointment, kind, utcnow()) if kind else []
+    now = utcnow()
+    notices = messages.plan_change(appointment, kind, now) if kind else []
+    messages.plan_reminders(appointment, Practice.load(), now)
     db.session.commit()
-    for message in planned:
+    for message in notices:
         if message.status == MessageStatus.PLANNED:
             send_message(message.id)
 

@@ -12,6 +12,7 @@ from babel.dates import format_date, format_time
 from flask import current_app
 from sqlalchemy import select, update
 
+from .. import schedule
 from .. import sms as sms_rules
 from .. import templating
 from ..channels.email import Email, PermanentFailure, TemporaryFailure, appointment_ics, message_id
@@ -34,22 +35,58 @@ CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.C
 def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> list[Message]:
     """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due now.
 
-    Planned (not yet sent) messages for an earlier version of the appointment are withdrawn first.
+    Change notices not yet sent for an earlier version of the appointment are withdrawn first.
     Not committed: the caller commits them with the change itself.
     """
-    withdraw_planned(appointment, keep_kind=None)
-    key_time = "" if kind == MessageKind.CANCELLED else appointment.start.isoformat()
-    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{key_time}")
+    db.session.execute(
+        update(Message).where(Message.appointment_id == appointment.id, Message.status == MessageStatus.PLANNED,
+                              Message.kind.in_(CHANGE_KINDS))
+        .values(status=MessageStatus.WITHDRAWN, status_at=now))
+    # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice, and rightly so.
+    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
             for channel in _wanted(appointment.confirmation_channels)]
 
 
-def withdraw_planned(appointment: Appointment, keep_kind: MessageKind | None) -> None:
-    query = (update(Message).where(Message.appointment_id == appointment.id,
-                                   Message.status == MessageStatus.PLANNED)
-             .values(status=MessageStatus.WITHDRAWN, status_at=utcnow()))
-    if keep_kind:
-        query = query.where(Message.kind != keep_kind)
-    db.session.execute(query)
+def reminder_rules(appointment: Appointment, practice: Practice) -> tuple[schedule.ReminderRule, ...]:
+    """The appointment type's own rules (possibly none), else the practice's."""
+    own = appointment.appointment_type.reminder_rules
+    return schedule.rules_from_text(practice.reminder_rules if own is None else own)
+
+
+def plan_reminders(appointment: Appointment, practice: Practice, now: datetime) -> list[Message]:
+    """Bring the appointment's reminders in line with its time, rules and channels. Not committed.
+
+    A reminder is known by its key (appointment, rule, channel, start): planned ones that no longer fit are
+    withdrawn, a withdrawn one that fits again comes back, and one already sent for this very start is
+    never planned again. A reminder whose moment has passed is kept as not sent: booked too late.
+    """
+    wanted: dict[str, tuple[Channel, datetime]] = {}
+    if appointment.status == AppointmentStatus.BOOKED:
+        for number, rule in enumerate(reminder_rules(appointment, practice), 1):
+            due = schedule.send_moment(appointment.start, rule, tz=practice.timezone, country=practice.country,
+                                       subdivision=practice.subdivision)
+            for channel in _wanted(appointment.reminder_channels):
+                wanted[f"{appointment.id}:reminder{number}:{channel}:{appointment.start.isoformat()}"] = (channel, due)
+    existing = {message.dedupe_key: message for message in db.session.scalars(
+        select(Message).where(Message.appointment_id == appointment.id, Message.kind == MessageKind.REMINDER))}
+    for key, message in existing.items():
+        if message.status == MessageStatus.PLANNED and key not in wanted:
+            message.status, message.status_at = MessageStatus.WITHDRAWN, now
+    planned = []
+    for key, (channel, due) in wanted.items():
+        message = existing.get(key)
+        if message is None:
+            message = Message(dedupe_key=key, appointment=appointment, kind=MessageKind.REMINDER, channel=channel,
+                              language=appointment.client.language,
+                              recipient=appointment.client.email if channel == Channel.EMAIL else appointment.client.mobile)
+            db.session.add(message)
+        elif message.status not in (MessageStatus.PLANNED, MessageStatus.WITHDRAWN):
+            continue  # sent, or settled, for this very start
+        message.due_at, message.status, message.status_at = due, MessageStatus.PLANNED, now
+        if due <= now:
+            message.status, message.reason = MessageStatus.NOT_SENT, NotSentReason.BOOKED_TOO_LATE
+        planned.append(message)
+    return planned
 
 
 def _wanted(channels) -> list[Channel]:
@@ -133,6 +170,8 @@ def send_message(message_id: int, now: datetime) -> bool:
     reason = reason_not_to_send(message, practice)
     if reason:
         _set(message, MessageStatus.NOT_SENT, reason=reason)
+    elif message.kind == MessageKind.REMINDER and not message.dedupe_key.endswith(appointment.start.isoformat()):
+        _set(message, MessageStatus.WITHDRAWN, "the appointment has moved since this reminder was planned")
     elif message.kind == MessageKind.REMINDER and (appointment.status != AppointmentStatus.BOOKED
                                                    or appointment.start <= now):
         _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.TOO_LATE)

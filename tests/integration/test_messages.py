@@ -64,7 +64,7 @@ def test_a_confirmation_email_arrives_with_both_parts_local_date_and_calendar_fi
     assert event.decoded("dtstart") == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     assert event.decoded("dtend") == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
     with app.app_context():
-        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         assert message.status == MessageStatus.HANDED_OVER and message.kind == MessageKind.CONFIRMATION
 
 
@@ -82,7 +82,7 @@ def test_without_consent_no_sms_goes_out_and_the_log_says_why(app, agenda):
     client_id = make_client(app, confirmation_channels=Channels.SMS)
     appointment_id = book(app, agenda, client_id)
     with app.app_context():
-        [message] = db.session.scalars(select(Message).where(Message.appointment_id == appointment_id))
+        [message] = db.session.scalars(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         assert (message.status, message.reason) == (MessageStatus.NOT_SENT, NotSentReason.NO_CONSENT)
 
 
@@ -92,7 +92,7 @@ def test_an_smtp_outage_is_retried_and_the_log_shows_each_attempt(app, agenda, s
     appointment_id = book(app, agenda, make_client(app))
     assert send_due(app) == 0
     with app.app_context():
-        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         assert message.status == MessageStatus.PLANNED and message.attempts == 1
         assert message.due_at > datetime.now(UTC)
         assert "attempt 1 failed" in message.events[0].detail
@@ -128,7 +128,7 @@ def _wait_for_status(app, appointment_id, wanted, seconds=15):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with app.app_context():
-            message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+            message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
             if message.status in wanted:
                 return message
         time.sleep(0.1)
@@ -142,7 +142,7 @@ def test_an_sms_through_kannel_is_handed_over_then_delivered_and_charged(app, ag
     assert send_due(app) == 2
     with app.app_context():
         for appointment_id in (delivered, failed):
-            message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+            message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
             assert message.status in (MessageStatus.HANDED_OVER, MessageStatus.DELIVERED,
                                       MessageStatus.UNDELIVERABLE)
     good = _wait_for_status(app, delivered, {MessageStatus.DELIVERED})
@@ -171,7 +171,7 @@ def test_a_delivery_report_without_a_valid_signature_is_refused_and_changes_noth
     appointment_id = book(app, agenda, _sms_client(app, "+31612345678"))
     send_due(app)
     with app.app_context():
-        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         reference, signature = str(message.id), services.report_signature(str(message.id))
         unknown_signature = services.report_signature("999")
         assert message.status == MessageStatus.HANDED_OVER

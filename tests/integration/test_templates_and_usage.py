@@ -61,7 +61,7 @@ def test_a_saved_template_is_normalised_and_used_for_the_next_message(app, agend
         assert own.body == "Dag {{ client_first_name }},\ntot {{ time }}.\n" and own.subject == "Tot {{ date }}"
     appointment_id = book(app, agenda, make_client(app, language="nl"))
     with app.app_context():
-        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id))
+        message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         content = services.render_message(message, Practice.load())
     assert content["subject"] == "Tot maandag 7 december 2026"
     assert content["body"] == "Dag Anna,\ntot 10:00."
