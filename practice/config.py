@@ -81,6 +81,8 @@ def load_config(environ=os.environ) -> dict:
         "KANNEL_USERNAME": environ.get("KANNEL_USERNAME", ""),
         "KANNEL_PASSWORD": environ.get("KANNEL_PASSWORD", ""),
         "SMS_TIMEOUT": float(environ.get("SMS_TIMEOUT", "10")),
+        # A message claimed longer ago than this belongs to a worker that died while sending it.
+        "MESSAGE_CLAIM_SECONDS": float(environ.get("MESSAGE_CLAIM_SECONDS", "120")),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"),

@@ -160,6 +160,11 @@ class Practice(db.Model):
     # schedule.rules_to_text: one or two reminders, or "" for none
     reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
 
+    @property
+    def sms_sender(self) -> str:
+        """The sender ID clients see: the one in the settings, else the letters and digits of the name."""
+        return self.sms_sender_id or "".join(c for c in self.name if c.isascii() and c.isalnum())[:11] or "Practice"
+
     @classmethod
     def load(cls) -> "Practice":
         """The practice row; a fresh database gets a nameless one so pages still render."""

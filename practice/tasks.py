@@ -75,6 +75,12 @@ def send_message(message_id: int):
     send(message_id, datetime.now(UTC))
 
 
+@huey.on_startup()
+def catch_up():
+    """A consumer that was down catches up at once instead of at the next minute."""
+    send_due_messages()
+
+
 @periodic_task(crontab())
 def send_due_messages():
     """Every minute, and at consumer start: everything due, including what was missed while down."""

@@ -4,6 +4,10 @@ from pathlib import Path
 from flask import Flask
 
 
+class OutcomeUnknown(Exception):
+    """The message went out but no answer came back: it may have arrived. Never resend blindly."""
+
+
 def init_app(app: Flask) -> None:
     """Choose the mailer and the SMS gateway from the configuration (notes: never by code changes)."""
     from .email import SinkMailer, SmtpMailer

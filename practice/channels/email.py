@@ -1,13 +1,17 @@
 """E-mail: multipart text + HTML with a reply-to, a Message-ID of our own and an optional .ics file."""
+import re
 import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 import icalendar
+
+from . import OutcomeUnknown
 
 
 class TemporaryFailure(Exception):
@@ -81,14 +85,18 @@ class SmtpMailer:
         self.host, self.port, self.username, self.password = host, port, username, password
         self.starttls, self.timeout = starttls, timeout
 
-    def send(self, email: Email) -> None:
+    def send(self, email: Email, point_of_no_return=lambda: None) -> None:
+        """Hand the message to the server. `point_of_no_return` runs just before the final "." of DATA: until
+        then a dropped connection means the server keeps nothing (RFC 5321 §4.1.1.4), after it the server has
+        the whole message. The outbox records that moment, so a worker killed mid-send knows which side it was on.
+        """
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password)
-                smtp.send_message(build_message(email))
+                _transaction(smtp, email, point_of_no_return)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise (PermanentFailure if all(c >= 500 for c in codes) else TemporaryFailure)(str(error)) from error
@@ -99,13 +107,38 @@ class SmtpMailer:
             raise TemporaryFailure(f"SMTP server {self.host}:{self.port}: {error}") from error
 
 
+def _transaction(smtp: smtplib.SMTP, email: Email, point_of_no_return) -> None:
+    """MAIL, RCPT and DATA as smtplib.sendmail does them, with the final dot sent on its own."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(email.sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, email.sender)
+    code, reply = smtp.rcpt(email.to)
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({email.to: (code, reply)})
+    code, reply = smtp.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    content = re.sub(rb"(?m)^\.", b"..", build_message(email).as_bytes(policy=SMTP_POLICY))  # dot-stuffing
+    smtp.send(content if content.endswith(b"\r\n") else content + b"\r\n")
+    point_of_no_return()
+    try:
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+    except (OSError, smtplib.SMTPServerDisconnected) as error:
+        raise OutcomeUnknown(f"no answer after the whole message was sent: {error}") from error
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
 class SinkMailer:
     """Development: keeps each message as an .eml file under instance/mail for a person to read in the app."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, email: Email) -> None:
+    def send(self, email: Email, point_of_no_return=lambda: None) -> None:
+        point_of_no_return()
         self.folder.mkdir(parents=True, exist_ok=True)
         name = email.message_id.strip("<>").replace("/", "_")
         (self.folder / f"{name}.eml").write_bytes(bytes(build_message(email)))

@@ -9,6 +9,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
+from . import OutcomeUnknown
+
 
 @dataclass(frozen=True)
 class Sms:
@@ -35,10 +37,6 @@ class SmsFailure(Exception):
     def __init__(self, status: str, detail: str, *, retry: bool):
         super().__init__(detail)
         self.status, self.detail, self.retry = status, detail, retry
-
-
-class OutcomeUnknown(Exception):
-    """The request went out but no answer came back: it may have been sent. Never resend blindly."""
 
 
 class SmsGateway(Protocol):

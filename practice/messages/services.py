@@ -16,7 +16,8 @@ from .. import schedule
 from .. import sms as sms_rules
 from .. import templating
 from ..channels.email import Email, PermanentFailure, TemporaryFailure, appointment_ics, message_id
-from ..channels.sms_gateways import OutcomeUnknown, Sms, SmsFailure
+from ..channels import OutcomeUnknown
+from ..channels.sms_gateways import Sms, SmsFailure
 from ..extensions import db
 from ..models import (
     STATUS_RANK, Appointment, AppointmentStatus, Channel, Message, MessageEvent, MessageKind, MessageStatus,
@@ -26,7 +27,6 @@ from .defaults import DEFAULTS
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
-CLAIM_TIMEOUT = timedelta(minutes=2)  # a claim older than this belongs to a worker that died mid-send
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
 
@@ -138,11 +138,28 @@ def send_due(now: datetime) -> int:
 
 
 def release_stale_claims(now: datetime) -> None:
-    """A worker died while sending: the outcome is unknown, so the message is shown, not blindly resent."""
-    stale = db.session.scalars(select(Message).where(Message.status == MessageStatus.SENDING,
-                                                     Message.claimed_at < now - CLAIM_TIMEOUT))
-    for message in stale:
-        _set(message, MessageStatus.UNKNOWN, "the worker stopped while handing over; check before sending again")
+    """Settle messages whose worker died while sending, by which side of the point of no return it was on.
+
+    Before it (no `handed_over_at`) nothing reached the server: planned again. After it an e-mail server had
+    the whole message: handed over. An SMS gateway may or may not have taken it: unknown until its delivery
+    report says more, and never sent blindly again (that could be paid for twice).
+    """
+    cutoff = now - timedelta(seconds=current_app.config["MESSAGE_CLAIM_SECONDS"])
+    stale = db.session.execute(select(Message.id, Message.claim_id, Message.handed_over_at, Message.channel)
+                               .where(Message.status == MessageStatus.SENDING, Message.claimed_at < cutoff)).all()
+    for message_id, claim, handed_over_at, channel in stale:
+        if handed_over_at is None:
+            status, detail = MessageStatus.PLANNED, "the worker stopped before handing it over; it goes out again"
+        elif channel == Channel.EMAIL:
+            status, detail = MessageStatus.HANDED_OVER, "the worker stopped just after the mail server took it"
+        else:
+            status, detail = MessageStatus.UNKNOWN, "the worker stopped while the gateway answered; see the report"
+        # Conditional, like the claim: a second worker releasing the same message at once changes nothing.
+        won = db.session.execute(update(Message).where(Message.id == message_id, Message.claim_id == claim,
+                                                       Message.status == MessageStatus.SENDING)
+                                 .values(status=status, status_at=now, claim_id=None)).rowcount
+        if won:
+            db.session.add(MessageEvent(message_id=message_id, status=status, detail=detail, at=now))
     db.session.commit()
 
 
@@ -152,7 +169,8 @@ def _claim(message_id: int, now: datetime) -> str | None:
     won = db.session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.PLANNED, Message.due_at <= now)
-        .values(status=MessageStatus.SENDING, claim_id=claim, claimed_at=now, attempts=Message.attempts + 1,
+        # The clock now, not the run's `now`: a long run must not make its later claims look stale.
+        .values(status=MessageStatus.SENDING, claim_id=claim, claimed_at=utcnow(), attempts=Message.attempts + 1,
                 status_at=now)
     ).rowcount
     db.session.commit()  # before the hand-over: a second worker now sees it taken
@@ -187,22 +205,27 @@ def send_message(message_id: int, now: datetime) -> bool:
 
 
 def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
+    def point_of_no_return():
+        message.handed_over_at = now
+        db.session.commit()  # from here on the message may have reached the other side
+
     try:
         if message.channel == Channel.EMAIL:
-            current_app.extensions["practice.mailer"].send(_email(message, content, practice))
+            current_app.extensions["practice.mailer"].send(_email(message, content, practice), point_of_no_return)
             reference = None
         else:
             measured = sms_rules.measure(content["body"])
             message.segments, message.encoding = measured.segments, measured.encoding
+            point_of_no_return()
             reference = current_app.extensions["practice.sms_gateway"].send(
-                Sms(str(message.id), message.recipient, practice.sms_sender_id or practice.name[:11],
-                    content["body"], measured.encoding == "UCS-2"),
+                Sms(str(message.id), message.recipient, practice.sms_sender, content["body"],
+                    measured.encoding == "UCS-2"),
                 report_url(message.id))
     except (TemporaryFailure, SmsFailure) as failure:
         retry = isinstance(failure, TemporaryFailure) or failure.retry
         detail = str(failure)
         if retry and message.attempts <= len(RETRY_DELAYS):
-            message.due_at = now + RETRY_DELAYS[message.attempts - 1]
+            message.due_at, message.handed_over_at = now + RETRY_DELAYS[message.attempts - 1], None
             _set(message, MessageStatus.PLANNED, f"attempt {message.attempts} failed, next at {message.due_at:%H:%M} UTC: {detail}")
         else:
             status = failure.status if isinstance(failure, SmsFailure) else (
