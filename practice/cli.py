@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(dev)
     app.cli.add_command(translations)
+    app.cli.add_command(forecast)
 
 
 @click.command()
@@ -88,6 +89,34 @@ def dev(host, port):
 
 def _stop(signum, frame):
     raise KeyboardInterrupt
+
+
+@click.command()
+@click.option("--days", default=3, show_default=True, help="Appointments starting within this many days.")
+def forecast(days):
+    """The reminders of the coming days, and why an appointment gets none."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from flask_babel import force_locale
+
+    from . import practice
+    from .messages.forecast import load_forecast
+    from .messages.views import REASON_LABELS
+
+    settings = practice()
+    zone = ZoneInfo(settings.timezone)
+    entries = load_forecast(datetime.now(UTC), days, settings)
+    with force_locale("en"):
+        for entry in entries:
+            appointment = entry.appointment
+            lines = [" ".join(filter(None, (
+                f"{line.due_at.astimezone(zone):%a %d %b %H:%M} {line.channel}" if line.due_at else "",
+                f"not: {REASON_LABELS[line.reason]}" if line.reason else ""))) for line in entry.lines]
+            click.echo(f"{appointment.start.astimezone(zone):%a %d %b %H:%M}  {appointment.client.name:<28} "
+                       f"{' | '.join(lines) or '-'}")
+    going = sum(entry.goes_out for entry in entries)
+    click.echo(f"{going} of {len(entries)} appointments in the next {days} days get a reminder.")
 
 
 @click.group()

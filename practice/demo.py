@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .auth.services import create_user
 from .extensions import db
+from .messages.services import replan_upcoming_reminders
 from .models import (
     Appointment, AppointmentType, Channels, Client, ConsentEvent, ConsentSource, Location, Practice, Practitioner, Role,
     User, WorkingHours, utcnow,
@@ -72,6 +73,7 @@ def load_demo(today: date, seed: int = 7) -> None:
                 if hours.weekday == day.weekday():
                     _fill_block(rng, day, hours, practitioner, types, clients, zone)
     db.session.commit()
+    replan_upcoming_reminders(utcnow())
 
 
 def _demo_client(rng: random.Random, n: int) -> Client:

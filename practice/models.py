@@ -140,6 +140,9 @@ class NotSentReason(enum.StrEnum):
     NO_CREDIT = "no_credit"
     BOOKED_TOO_LATE = "booked_too_late"  # the reminder's moment had passed when the appointment was booked
     TOO_LATE = "too_late"  # the worker came back after the appointment had begun
+    # Why an appointment gets no reminder at all (the forecast): nothing was planned
+    REMINDERS_OFF = "reminders_off"  # the practice or the appointment type sends none
+    NOT_WANTED = "not_wanted"  # the appointment's reminder channels are "none"
 
 
 class Practice(db.Model):

@@ -92,6 +92,16 @@ def send_due_messages():
 
 
 @task()
+def replan_reminders():
+    """After the reminder settings changed: every upcoming appointment's reminders follow the new rules."""
+    from datetime import UTC, datetime
+
+    from .messages.services import replan_upcoming_reminders
+
+    replan_upcoming_reminders(datetime.now(UTC))
+
+
+@task()
 def deliver_sink_report(arguments: dict):
     """The development SMS sink's simulated delivery report, a few seconds after the hand-over."""
     from datetime import UTC, datetime

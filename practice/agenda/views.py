@@ -193,7 +193,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,
-                                   appointment_messages=load_for_appointment(current.id))
+                                   appointment_messages=load_for_appointment(current.id, practice()))
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
@@ -201,7 +201,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
-                       appointment_messages=load_for_appointment(current.id), **_agenda(state))
+                       appointment_messages=load_for_appointment(current.id, practice()), **_agenda(state))
 
 
 def _parse_time(value: str | None):

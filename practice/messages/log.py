@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Appointment, Channel, Message, MessageStatus
+from ..models import Appointment, Channel, Message, MessageStatus, NotSentReason, Practice
+from .services import reason_not_to_send
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,13 @@ def load_messages(filters: Filters, limit: int = 500) -> list[Message]:
     return list(db.session.scalars(query))
 
 
-def load_for_appointment(appointment_id: int) -> list[Message]:
-    return list(db.session.scalars(select(Message).where(Message.appointment_id == appointment_id)
-                                   .options(joinedload(Message.events)).order_by(Message.due_at, Message.id))
-                .unique())
+def load_for_appointment(appointment_id: int, practice: Practice) -> list[tuple[Message, NotSentReason | None]]:
+    """The appointment's messages, each with the reason a planned one would not go out as things stand now."""
+    messages = db.session.scalars(select(Message).where(Message.appointment_id == appointment_id,
+                                                        Message.status != MessageStatus.WITHDRAWN)
+                                  .options(joinedload(Message.events)).order_by(Message.due_at, Message.id)).unique()
+    return [(message, reason_not_to_send(message, practice) if message.status == MessageStatus.PLANNED else None)
+            for message in messages]
 
 
 def load_message(message_id: int) -> Message | None:

@@ -123,6 +123,17 @@ def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | 
     return None
 
 
+def replan_upcoming_reminders(now: datetime) -> int:
+    """Plan the reminders of every booked appointment still ahead anew (after the rules changed)."""
+    practice = Practice.load()
+    upcoming = db.session.scalars(select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED,
+                                                            Appointment.start > now)).all()
+    for appointment in upcoming:
+        plan_reminders(appointment, practice, now)
+    db.session.commit()
+    return len(upcoming)
+
+
 # --- sending: claim, commit, hand over, record ----------------------------------------------------------------
 
 def due_message_ids(now: datetime, limit: int = 1000) -> list[int]:

@@ -13,6 +13,7 @@ from ..models import LANGUAGES, Channel, MessageKind, MessageStatus, NotSentReas
 from ..templating import VARIABLE_ORDER
 from ..web import owner_required, public
 from . import editor, services
+from . import forecast as message_forecast
 from . import log as message_log
 from . import usage as message_usage
 from .forms import TemplateForm
@@ -44,6 +45,8 @@ REASON_LABELS = {
     NotSentReason.NO_CREDIT: _l("insufficient SMS credit"),
     NotSentReason.BOOKED_TOO_LATE: _l("booked after the reminder's moment"),
     NotSentReason.TOO_LATE: _l("too late: the appointment had begun"),
+    NotSentReason.REMINDERS_OFF: _l("no reminders for this appointment type"),
+    NotSentReason.NOT_WANTED: _l("the client wants no reminders"),
 }
 KIND_LABELS = {
     MessageKind.CONFIRMATION: _l("Confirmation"),
@@ -68,6 +71,14 @@ def index():
     return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
                        messages=message_log.load_messages(filters), statuses=STATUS_LABELS,
                        channels=CHANNEL_LABELS)
+
+
+@bp.get("/messages/forecast")
+def forecast():
+    """The reminders of the coming days, and why an appointment gets none."""
+    days = min(max(request.args.get("days", 3, type=int), 1), 14)
+    entries = message_forecast.load_forecast(datetime.now(UTC), days, practice())
+    return render_page("messages/forecast.html", "messages/_forecast.html", entries=entries, days=days)
 
 
 @bp.get("/messages/<int:message_id>")

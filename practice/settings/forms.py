@@ -1,3 +1,4 @@
+from datetime import time
 from zoneinfo import available_timezones
 
 from babel.dates import get_day_names
@@ -5,14 +6,15 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, ColorField, DateField, EmailField, IntegerField, SelectField, StringField, TimeField,
+    BooleanField, ColorField, DateField, EmailField, Form, FormField, IntegerField, SelectField, StringField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
 
-from .. import sms
+from .. import schedule, sms
 from ..models import LONGEST_APPOINTMENT_MINUTES
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
@@ -29,7 +31,63 @@ def weekday_names() -> dict[int, str]:
     return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
 
 
-class MessagingForm(FlaskForm):
+REMINDER_KINDS = [
+    SelectChoice("", _l("No reminder")),
+    SelectChoice("days_before", _l("A number of days before, at a set time")),
+    SelectChoice("last_working_day", _l("On the last working day before, at a set time")),
+    SelectChoice("hours_before", _l("A number of hours before")),
+]
+
+
+class ReminderRuleForm(Form):
+    """One reminder: its kind and the numbers that kind needs (schedule.ReminderRule)."""
+    kind = SelectField(_l("When"), choices=REMINDER_KINDS, default="")
+    days = IntegerField(_l("Days before"), default=2, validators=[Optional()])
+    hours = IntegerField(_l("Hours before"), default=3, validators=[Optional()])
+    at = TimeField(_l("At"), default=time(7, 0), validators=[Optional()])
+
+    def rule(self) -> schedule.ReminderRule | None:
+        """The rule, or None for no reminder; ValidationError with what is missing."""
+        kind = self.kind.data
+        if not kind:
+            return None
+        if kind == "days_before" and not (self.days.data and 1 <= self.days.data <= schedule.MAX_DAYS):
+            raise ValidationError(_l("Choose from 1 to %(max)d days.", max=schedule.MAX_DAYS))
+        if kind == "hours_before" and not (self.hours.data and 1 <= self.hours.data <= schedule.MAX_HOURS):
+            raise ValidationError(_l("Choose from 1 to %(max)d hours.", max=schedule.MAX_HOURS))
+        if kind != "hours_before" and self.at.data is None:
+            raise ValidationError(_l("Choose the time the reminder goes out."))
+        return schedule.ReminderRule(kind=kind, days=self.days.data if kind == "days_before" else 0,
+                                     hours=self.hours.data if kind == "hours_before" else 0,
+                                     at=self.at.data.replace(second=0, microsecond=0) if kind != "hours_before" else None)
+
+    def show(self, rule: schedule.ReminderRule | None) -> None:
+        if rule is not None:
+            self.kind.data, self.at.data = rule.kind, rule.at or self.at.data
+            self.days.data, self.hours.data = rule.days or self.days.data, rule.hours or self.hours.data
+
+
+class RemindersMixin:
+    """Two reminder slots; `rules()` gives the chosen rules in order, or a form error."""
+
+    def rules(self) -> tuple[schedule.ReminderRule, ...]:
+        return tuple(rule for rule in (self._rule(self.first_reminder), self._rule(self.second_reminder)) if rule)
+
+    def show_rules(self, rules) -> None:
+        for slot, rule in zip((self.first_reminder, self.second_reminder), (*rules, None, None)):
+            slot.form.show(rule)
+
+    def _rule(self, slot):
+        try:
+            return slot.form.rule()
+        except ValidationError as problem:
+            slot.form.kind.errors = [*slot.form.kind.errors, str(problem)]
+            raise
+
+
+class MessagingForm(RemindersMixin, FlaskForm):
+    first_reminder = FormField(ReminderRuleForm, _l("First reminder"))
+    second_reminder = FormField(ReminderRuleForm, _l("Second reminder"))
     confirmation_email = BooleanField(_l("Send confirmations and change notices by e-mail"))
     confirmation_sms = BooleanField(_l("Send confirmations and change notices by SMS"))
     sms_enabled = BooleanField(_l("SMS through the gateway"))
@@ -84,6 +142,24 @@ class AppointmentTypeForm(FlaskForm):
         InputRequired(_l("Choose a colour.")),
         Regexp(r"^#[0-9a-fA-F]{6}\Z", message=_l("Choose a colour written as #rrggbb, e.g. #4f7cac."))])
     active = BooleanField(_l("Active"), default=True)
+
+
+class AppointmentTypeRemindersForm(RemindersMixin, FlaskForm):
+    mode = SelectField(_l("Reminders"), default="practice", choices=[
+        SelectChoice("practice", _l("As set for the practice")), SelectChoice("off", _l("No reminders")),
+        SelectChoice("own", _l("Its own reminders"))])
+    first_reminder = FormField(ReminderRuleForm, _l("First reminder"))
+    second_reminder = FormField(ReminderRuleForm, _l("Second reminder"))
+
+    def stored_rules(self) -> str | None:
+        """AppointmentType.reminder_rules: None for the practice's, "" for none, else its own."""
+        if self.mode.data == "practice":
+            return None
+        return "" if self.mode.data == "off" else schedule.rules_to_text(self.rules())
+
+    def show_stored(self, stored: str | None) -> None:
+        self.mode.data = "practice" if stored is None else "own" if stored else "off"
+        self.show_rules(schedule.rules_from_text(stored or ""))
 
 
 class PractitionerForm(FlaskForm):

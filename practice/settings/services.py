@@ -27,8 +27,9 @@ def store_practice(practice: Practice, *, name, email, phone, timezone, country,
 
 
 def store_messaging(practice: Practice, *, confirmation_email: bool, confirmation_sms: bool, sms_enabled: bool,
-                    sms_sender_id: str, sms_price_cents: int) -> None:
+                    sms_sender_id: str, sms_price_cents: int, reminder_rules: str) -> None:
     practice.confirmation_email, practice.confirmation_sms = confirmation_email, confirmation_sms
+    practice.reminder_rules = reminder_rules
     practice.sms_enabled, practice.sms_sender_id = sms_enabled, sms_sender_id.strip()
     practice.sms_price_cents = sms_price_cents
     db.session.commit()
@@ -71,6 +72,11 @@ def store_appointment_type(appointment_type: AppointmentType | None, *, name: st
     appointment_type.colour, appointment_type.active = colour.lower(), active
     db.session.commit()
     return appointment_type
+
+
+def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str | None) -> None:
+    appointment_type.reminder_rules = reminder_rules
+    db.session.commit()
 
 
 def load_practitioners() -> list[Practitioner]:

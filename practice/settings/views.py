@@ -1,14 +1,17 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from .. import practice
+from wtforms.validators import ValidationError
+
+from .. import practice, schedule
+from ..tasks import replan_reminders
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Location, utcnow
 from ..web import owner_required
 from . import services
 from .forms import (
-    AppointmentTypeForm, DeleteForm, LocationForm, MessagingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
+    AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
     weekday_names,
 )
 
@@ -39,13 +42,24 @@ def practice_details():
 def messaging():
     current = practice()
     form = MessagingForm(obj=current)
-    if form.validate_on_submit():
-        services.store_messaging(current, **{name: form[name].data for name in (
+    if request.method == "GET":
+        form.show_rules(schedule.rules_from_text(current.reminder_rules))
+    if form.validate_on_submit() and (rules := _rules_or_none(form)) is not None:
+        services.store_messaging(current, reminder_rules=schedule.rules_to_text(rules), **{name: form[name].data for name in (
             "confirmation_email", "confirmation_sms", "sms_enabled", "sms_sender_id", "sms_price_cents")})
+        replan_reminders()
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
                        gateway=current_app.extensions["practice.sms_gateway"].name)
+
+
+def _rules_or_none(form) -> tuple | None:
+    """The form's reminder rules, or None after putting the problem on the form (it then has errors)."""
+    try:
+        return form.rules()
+    except ValidationError:
+        return None
 
 
 # Locations
@@ -99,8 +113,25 @@ def appointment_type_edit(type_id):
                                         **_values(form, "name", "duration_minutes", "colour", "active"))
         flash(_("Appointment type saved."), "info")
         return _see(url_for(".appointment_types"))
+    reminders = AppointmentTypeRemindersForm(formdata=None)
+    reminders.show_stored(appointment_type.reminder_rules)
     return render_page("settings/appointment_type.html", "settings/_appointment_type_form.html", _status(form),
-                       form=form, appointment_type=appointment_type)
+                       form=form, appointment_type=appointment_type, reminders=reminders)
+
+
+@bp.route("/appointment-types/<int:type_id>/reminders", methods=["POST"])
+@owner_required
+def appointment_type_reminders(type_id):
+    appointment_type = _found(services.load_appointment_type(type_id))
+    reminders = AppointmentTypeRemindersForm()
+    if reminders.validate_on_submit() and (reminders.mode.data != "own" or _rules_or_none(reminders) is not None):
+        services.store_type_reminders(appointment_type, reminders.stored_rules())
+        replan_reminders()
+        flash(_("Reminders for this type saved."), "info")
+        return _see(url_for(".appointment_type_edit", type_id=type_id))
+    return render_page("settings/appointment_type.html", "settings/_type_reminders_form.html", 422,
+                       form=AppointmentTypeForm(obj=appointment_type), appointment_type=appointment_type,
+                       reminders=reminders)
 
 
 # Practitioners, their working hours and time off
