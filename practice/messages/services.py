@@ -145,7 +145,10 @@ def due_message_ids(now: datetime, limit: int = 1000) -> list[int]:
 def send_due(now: datetime) -> int:
     """Send every message that is due; returns how many were handed over. Safe to run twice at once."""
     release_stale_claims(now)
-    return sum(send_message(message_id, now) for message_id in due_message_ids(now))
+    sent = 0
+    while batch := due_message_ids(now):  # a message leaves PLANNED once tried, so every batch is new
+        sent += sum(send_message(message_id, now) for message_id in batch)
+    return sent
 
 
 def release_stale_claims(now: datetime) -> None:

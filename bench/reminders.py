@@ -1,0 +1,120 @@
+"""Timed sends at scale: 1,000,000 appointments (10,000 a day over 100 days), half of them already past with
+their reminders sent. Prints how long planning one day's 10,000 reminders takes (plan_reminders, as a booking
+or a rules change does it), and how long the worker's due-selection query takes when they are all due at 07:00.
+The send run's rate against the bare baseline is bench/send_rate.py (the same path: send_due).
+
+    .venv/bin/python bench/reminders.py [--per-day 10000] [--days 100] [--runs 30]
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PRACTICE_INSTANCE", tempfile.mkdtemp(prefix="practice-bench-"))
+os.environ.setdefault("HUEY_URL", "memory://")
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from practice import create_app  # noqa: E402
+from practice.extensions import db  # noqa: E402
+from practice.messages import services  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, Location, Message, MessageKind,
+    MessageStatus, Practice, Practitioner,
+)
+
+TZ = "Europe/Amsterdam"
+PRACTITIONERS, CLIENTS = 200, 20_000
+SHOWN = date(2026, 12, 9)  # the day whose reminders are planned and selected (a Wednesday)
+
+
+def seed(per_day: int, days: int) -> None:
+    zone = ZoneInfo(TZ)
+    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100", timezone=TZ,
+                            country="NL", reminder_rules="days_before:2@07:00"))
+    location, kind = Location(name="Centrum", address="Hoofdstraat 1"), AppointmentType(name="Behandeling")
+    db.session.add_all([location, kind, *(Practitioner(name=f"Practitioner {n}") for n in range(PRACTITIONERS))])
+    db.session.flush()
+    db.session.execute(insert(Client), [
+        {"first_name": "Client", "last_name": str(n), "email": f"c{n}@example.com", "mobile": "", "language": "nl",
+         "confirmation_channels": Channels.EMAIL, "reminder_channels": Channels.EMAIL} for n in range(CLIENTS)])
+    first_day = SHOWN - timedelta(days=days // 2)
+    per_practitioner = per_day // PRACTITIONERS
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        opening = datetime.combine(day, time(8), zone).astimezone(UTC)
+        rows = [{"client_id": 1 + (offset * per_day + n) % CLIENTS, "practitioner_id": 1 + n // per_practitioner,
+                 "appointment_type_id": kind.id, "location_id": location.id,
+                 "start": opening + timedelta(minutes=10 * (n % per_practitioner)),
+                 "end": opening + timedelta(minutes=10 * (n % per_practitioner) + 10),
+                 "status": AppointmentStatus.BOOKED, "confirmation_channels": Channels.EMAIL,
+                 "reminder_channels": Channels.EMAIL} for n in range(per_day)]
+        db.session.execute(insert(Appointment), rows)
+        if day < SHOWN:  # the past: their reminders went out
+            ids = db.session.scalars(select(Appointment.id).where(Appointment.start >= opening,
+                                                                  Appointment.start < opening + timedelta(days=1)))
+            sent_at = opening - timedelta(days=2)
+            db.session.execute(insert(Message), [
+                {"dedupe_key": f"{i}:reminder1:email:past", "appointment_id": i, "kind": MessageKind.REMINDER,
+                 "channel": Channel.EMAIL, "recipient": "c@example.com", "due_at": sent_at,
+                 "status": MessageStatus.HANDED_OVER, "handed_over_at": sent_at, "status_at": sent_at}
+                for i in ids])
+        db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-day", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="practice-bench-db-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}"})
+    zone = ZoneInfo(TZ)
+    with app.app_context():
+        db.create_all()
+        started = clock.perf_counter()
+        seed(args.per_day, args.days)
+        print(f"seeded {db.session.scalar(select(func.count(Appointment.id))):,} appointments and "
+              f"{db.session.scalar(select(func.count(Message.id))):,} past reminders "
+              f"in {clock.perf_counter() - started:.0f} s")
+
+        day_start = datetime.combine(SHOWN, time(0), zone).astimezone(UTC)
+        booked_at = day_start - timedelta(days=10)
+        started = clock.perf_counter()
+        practice = Practice.load()
+        appointments = db.session.scalars(select(Appointment).where(
+            Appointment.overlapping(day_start, day_start + timedelta(days=1)))).all()
+        for appointment in appointments:
+            services.plan_reminders(appointment, practice, booked_at)
+        db.session.commit()
+        planning = clock.perf_counter() - started
+        print(f"planning {len(appointments):,} reminders for {SHOWN}: {planning:.2f} s "
+              f"({len(appointments) / planning:,.0f} a second)")
+
+        due = datetime.combine(SHOWN - timedelta(days=2), time(7, 0, 30), zone).astimezone(UTC)
+        timings = []
+        for _ in range(args.runs):
+            db.session.expire_all()
+            started = clock.perf_counter()
+            batch = services.due_message_ids(due)
+            timings.append((clock.perf_counter() - started) * 1000)
+        every = []
+        started = clock.perf_counter()
+        everything = db.session.scalars(select(Message.id).where(
+            Message.status == MessageStatus.PLANNED, Message.due_at <= due)).all()
+        every.append((clock.perf_counter() - started) * 1000)
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        print(f"due-selection (a batch of {len(batch):,} of the {len(everything):,} due): median "
+              f"{statistics.median(timings):.1f} ms, p95 {p95:.1f} ms; all {len(everything):,} ids at once "
+              f"{every[0]:.1f} ms (target: under 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
