@@ -1,5 +1,6 @@
 """The tables of one practice. Times are stored in UTC and shown in the practice's time zone."""
 import enum
+import secrets
 from datetime import datetime, time, timedelta, timezone
 
 from flask_login import UserMixin
@@ -162,6 +163,11 @@ class Practice(db.Model):
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
     # schedule.rules_to_text: one or two reminders, or "" for none
     reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
+    # Online rescheduling by clients on the public page: off until the owner switches it on.
+    online_rescheduling: Mapped[bool] = mapped_column(default=False)
+    reschedule_cutoff_hours: Mapped[int] = mapped_column(default=24)  # no online moves closer to the start
+    reschedule_horizon_days: Mapped[int] = mapped_column(default=28)  # how far ahead a client may move it
+    reschedule_step_minutes: Mapped[int] = mapped_column(default=15)  # the grid of the offered times
 
     @property
     def sms_sender(self) -> str:
@@ -330,6 +336,10 @@ class Appointment(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # An owner booked it outside the practitioner's working hours on purpose.
     outside_hours: Mapped[bool] = mapped_column(default=False)
+    # The client's link to the public page: derived from this random nonce with the secret key, and found again
+    # by its SHA-256, so the database never holds a usable link (public/links.py).
+    link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -404,6 +414,18 @@ class MessageEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     message: Mapped[Message] = relationship(back_populates="events")
+
+
+class OnlineMove(db.Model):
+    """A client moved their appointment on the public page: the owner's online activity."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), index=True)
+    from_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    to_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    appointment: Mapped[Appointment] = relationship()
 
 
 class WorkerBeat(db.Model):
