@@ -11,6 +11,8 @@ from .models import LANGUAGES, Practice
 def select_locale() -> str | None:
     if not has_request_context():
         return None  # tasks choose a language with force_locale
+    if g.get("language") in LANGUAGES:
+        return g.language  # the public page speaks the client's language
     if current_user.is_authenticated and current_user.language:
         return current_user.language
     if session.get("language") in LANGUAGES:
@@ -47,9 +49,9 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
 
-    from . import agenda, auth, channels, cli, clients, messages, settings, web
+    from . import agenda, auth, channels, cli, clients, messages, public, settings, web
 
-    for blueprint in (auth.bp, agenda.bp, clients.bp, messages.bp, messages.callbacks, settings.bp):
+    for blueprint in (auth.bp, agenda.bp, clients.bp, messages.bp, messages.callbacks, public.bp, settings.bp):
         app.register_blueprint(blueprint)
     channels.init_app(app)
     web.init_app(app)

@@ -84,6 +84,7 @@ def load_config(environ=os.environ) -> dict:
         # A message claimed longer ago than this belongs to a worker that died while sending it.
         "MESSAGE_CLAIM_SECONDS": float(environ.get("MESSAGE_CLAIM_SECONDS", "120")),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "PUBLIC_RATE_LIMIT": environ.get("PUBLIC_RATE_LIMIT", "60/minute;600/hour"),  # per address, public pages
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"),
         "WTF_CSRF_TIME_LIMIT": None,  # a reception tab stays open all day

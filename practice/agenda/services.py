@@ -4,14 +4,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..extensions import db
 from ..messages import services as messages
 from ..models import (
     Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, MessageKind, MessageStatus,
-    Practice, Practitioner, TimeOff, WorkingHours, utcnow,
+    OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
 
 
@@ -104,8 +104,9 @@ def book(booking: Booking, tz: str) -> Appointment:
     return appointment
 
 
-def change(appointment: Appointment, booking: Booking, tz: str) -> Appointment:
-    """Edit or move an appointment, or BookingError and nothing changed."""
+def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool = False) -> Appointment:
+    """Edit or move an appointment, or BookingError and nothing changed. `online`: the client moved it on the
+    public page, which is recorded as online activity and told to the practice."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_l("A cancelled appointment or a no-show cannot be changed."))
     before = (appointment.start, appointment.practitioner_id, appointment.location_id)
@@ -115,7 +116,8 @@ def change(appointment: Appointment, booking: Booking, tz: str) -> Appointment:
     if booking.reminder_channels:
         appointment.reminder_channels = booking.reminder_channels
     moved = before != (appointment.start, appointment.practitioner_id, appointment.location_id)
-    _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None)
+    _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
+                          moved_online_from=before[0] if online and moved else None)
     return appointment
 
 
@@ -135,14 +137,19 @@ def mark_no_show(appointment: Appointment, now: datetime) -> None:
     db.session.commit()
 
 
-def _commit_with_messages(appointment: Appointment, kind: MessageKind | None) -> None:
+def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
+                          moved_online_from: datetime | None = None) -> None:
     """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
-    have the notice sent right away (the worker's minute round would catch it too)."""
+    have the notices sent right away (the worker's minute round would catch them too)."""
     from ..tasks import send_message
 
-    now = utcnow()
+    now, practice = utcnow(), Practice.load()
     notices = messages.plan_change(appointment, kind, now) if kind else []
-    messages.plan_reminders(appointment, Practice.load(), now)
+    if moved_online_from is not None:
+        db.session.add(OnlineMove(appointment=appointment, from_start=moved_online_from, to_start=appointment.start,
+                                  moved_at=now))
+        notices.append(messages.plan_practice_notice(appointment, practice, now))
+    messages.plan_reminders(appointment, practice, now)
     db.session.commit()
     for message in notices:
         if message.status == MessageStatus.PLANNED:
@@ -158,6 +165,7 @@ def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
         raise BookingError(_l("Choose a practitioner, an appointment type and a location."))
     start = booking.start
     end = start + timedelta(minutes=kind.duration_minutes)
+    _lock_agenda_of(practitioner.id)
     clash = _first_overlap(practitioner.id, start, end, exclude_id=appointment.id)
     if clash is not None:
         raise BookingError(
@@ -172,6 +180,13 @@ def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
     appointment.notes = booking.notes.strip()
     appointment.outside_hours = booking.outside_hours and not _within_working_hours(
         practitioner, location.id, start, end, tz)
+
+
+def _lock_agenda_of(practitioner_id: int) -> None:
+    """Bookings for one practitioner take turns from here to the commit, so two at once cannot both find the
+    time free: a row lock on PostgreSQL, the write lock on SQLite (waited for, thanks to its busy timeout)."""
+    db.session.execute(update(Practitioner).where(Practitioner.id == practitioner_id)
+                       .values(name=Practitioner.name))
 
 
 def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, exclude_id: int | None):

@@ -196,3 +196,28 @@ def overview(types: list[AppointmentType]) -> list[dict]:
                                               if s.type_id == t.id and s.kind == kind and s.channel == channel),
                                              key=lambda pair: (pair[1].name, pair[0].language))})
     return rows
+
+
+# --- the reschedule link in confirmations ---------------------------------------------------------------------
+
+LINK_LINES = {"nl": "Past het niet? Verplaats uw afspraak via {{ reschedule_link }}",
+              "de": "Passt es nicht? Verschieben Sie Ihren Termin unter {{ reschedule_link }}",
+              "en": "Doesn't suit you? Move your appointment at {{ reschedule_link }}"}
+
+
+def confirmations_without_link() -> list[Slot]:
+    """The confirmation templates in use that would not show the client their reschedule link."""
+    slots = [Slot(MessageKind.CONFIRMATION, channel, language) for channel in Channel for language in LANGUAGES]
+    slots += [slot for slot in load_own_slots() if slot.kind == MessageKind.CONFIRMATION and slot.type_id]
+    return [slot for slot in slots
+            if "reschedule_link" not in templating.variables_used(load_source(slot)["body"])]
+
+
+def add_link_to_confirmations() -> int:
+    """Append the link line to every confirmation that lacks it, as the owner's own version."""
+    missing = confirmations_without_link()
+    for slot in missing:
+        source = load_source(slot)
+        separator = " " if slot.channel == Channel.SMS else "\n\n"
+        store_template(slot, {**source, "body": source["body"].rstrip() + separator + LINK_LINES[slot.language]})
+    return len(missing)

@@ -15,19 +15,21 @@ from sqlalchemy import select, update
 from .. import schedule
 from .. import sms as sms_rules
 from .. import templating
-from ..channels.email import Email, PermanentFailure, TemporaryFailure, appointment_ics, message_id
 from ..channels import OutcomeUnknown
+from ..channels.email import Email, PermanentFailure, TemporaryFailure, appointment_ics, message_id
 from ..channels.sms_gateways import Sms, SmsFailure
 from ..extensions import db
+from ..public.links import reschedule_url
 from ..models import (
     STATUS_RANK, Appointment, AppointmentStatus, Channel, Message, MessageEvent, MessageKind, MessageStatus,
-    MessageTemplate, NotSentReason, Practice, utcnow,
+    MessageTemplate, NotSentReason, OnlineMove, Practice, utcnow,
 )
 from .defaults import DEFAULTS
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
+LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
 
 
 # --- planning: in the same transaction as the appointment change ---------------------------------------------
@@ -45,6 +47,23 @@ def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> l
     # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice, and rightly so.
     return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
             for channel in _wanted(appointment.confirmation_channels)]
+
+
+def plan_practice_notice(appointment: Appointment, practice: Practice, now: datetime) -> Message:
+    """An e-mail to the practice itself about a change a client made online. Not committed."""
+    message = Message(dedupe_key=f"{appointment.id}:{MessageKind.PRACTICE_NOTICE}:{now.isoformat()}",
+                      appointment=appointment, kind=MessageKind.PRACTICE_NOTICE, channel=Channel.EMAIL,
+                      due_at=now, language=practice_language(practice), status=MessageStatus.PLANNED,
+                      status_at=now, recipient=practice.email)
+    reason = reason_not_to_send(message, practice)
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
+def practice_language(practice: Practice) -> str:
+    return {"NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LU": "de"}.get(practice.country, "en")
 
 
 def reminder_rules(appointment: Appointment, practice: Practice) -> tuple[schedule.ReminderRule, ...]:
@@ -108,6 +127,8 @@ def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due:
 def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | None:
     """Why this message cannot go out (checked when planned and again when sent), or None."""
     client = message.appointment.client
+    if message.kind == MessageKind.PRACTICE_NOTICE:
+        return None if practice.email else NotSentReason.NO_EMAIL
     if message.channel == Channel.SMS:
         if not practice.sms_enabled or (message.kind in CHANGE_KINDS and not practice.confirmation_sms):
             return NotSentReason.CHANNEL_OFF
@@ -307,13 +328,26 @@ def render_message(message: Message, practice: Practice) -> dict | None:
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:
         return None
-    values = variables(appointment, practice, message.language)
+    link = ""
+    if (practice.online_rescheduling and message.kind in LINK_KINDS
+            and appointment.status == AppointmentStatus.BOOKED):
+        link = reschedule_url(appointment)
+    values = variables(appointment, practice, message.language, old_start=_moved_from(message),
+                       reschedule_link=link)
     body = templating.render(source["body"], values).strip()
     if message.channel == Channel.SMS:
         return {"subject": "", "body": body}
     html = (templating.render(source["html_body"], values, html=True) if source.get("html_body")
             else text_to_html(body))
     return {"subject": templating.render(source["subject"], values).strip(), "body": body, "html": html}
+
+
+def _moved_from(message: Message) -> datetime | None:
+    """For the practice's notice about an online move: where the appointment was before."""
+    if message.kind != MessageKind.PRACTICE_NOTICE:
+        return None
+    return db.session.scalar(select(OnlineMove.from_start).where(OnlineMove.appointment_id == message.appointment_id)
+                             .order_by(OnlineMove.id.desc()).limit(1))
 
 
 def text_to_html(text: str) -> str:

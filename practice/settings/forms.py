@@ -105,6 +105,16 @@ class MessagingForm(RemindersMixin, FlaskForm):
                                      "or a phone number of up to 16 digits."))
 
 
+class OnlineReschedulingForm(FlaskForm):
+    online_rescheduling = BooleanField(_l("Clients may move their appointment online"))
+    reschedule_cutoff_hours = IntegerField(_l("Until how many hours before the appointment"), validators=[
+        InputRequired(_l("Enter a number of hours.")), NumberRange(0, 336, _l("Enter %(min)d to %(max)d hours."))])
+    reschedule_horizon_days = IntegerField(_l("How many days ahead clients may move it to"), validators=[
+        InputRequired(_l("Enter a number of days.")), NumberRange(1, 365, _l("Enter %(min)d to %(max)d days."))])
+    reschedule_step_minutes = SelectField(_l("Offered times every"), coerce=int, choices=[
+        (5, "5 min"), (10, "10 min"), (15, "15 min"), (20, "20 min"), (30, "30 min"), (60, "60 min")])
+
+
 class PracticeForm(FlaskForm):
     name = StringField(_l("Practice name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])

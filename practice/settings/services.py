@@ -74,6 +74,14 @@ def store_appointment_type(appointment_type: AppointmentType | None, *, name: st
     return appointment_type
 
 
+def store_online_rescheduling(practice: Practice, *, online_rescheduling: bool, reschedule_cutoff_hours: int,
+                               reschedule_horizon_days: int, reschedule_step_minutes: int) -> None:
+    practice.online_rescheduling = online_rescheduling
+    practice.reschedule_cutoff_hours, practice.reschedule_horizon_days = reschedule_cutoff_hours, reschedule_horizon_days
+    practice.reschedule_step_minutes = reschedule_step_minutes
+    db.session.commit()
+
+
 def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str | None) -> None:
     appointment_type.reminder_rules = reminder_rules
     db.session.commit()

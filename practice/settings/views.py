@@ -1,17 +1,20 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from wtforms.validators import ValidationError
 
 from .. import practice, schedule
+from ..messages import editor
 from ..tasks import replan_reminders
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Location, utcnow
 from ..web import owner_required
 from . import services
 from .forms import (
-    AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
+    AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
+    OnlineReschedulingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
     weekday_names,
 )
 
@@ -52,6 +55,29 @@ def messaging():
         return redirect(url_for(".messaging"))
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
                        gateway=current_app.extensions["practice.sms_gateway"].name)
+
+
+@bp.route("/online", methods=["GET", "POST"])
+@owner_required
+def online():
+    current = practice()
+    form = OnlineReschedulingForm(obj=current)
+    if form.validate_on_submit():
+        services.store_online_rescheduling(current, **{name: form[name].data for name in (
+            "online_rescheduling", "reschedule_cutoff_hours", "reschedule_horizon_days", "reschedule_step_minutes")})
+        flash(_("Settings saved."), "info")
+        return redirect(url_for(".online"))
+    return render_page("settings/online.html", "settings/online.html", _status(form), form=form,
+                       missing=editor.confirmations_without_link() if current.online_rescheduling else [])
+
+
+@bp.post("/online/add-link")
+@owner_required
+def online_add_link():
+    added = editor.add_link_to_confirmations()
+    flash(ngettext("The link was added to %(num)d confirmation template.",
+                   "The link was added to %(num)d confirmation templates.", added), "info")
+    return redirect(url_for(".online"), 303)
 
 
 def _rules_or_none(form) -> tuple | None:

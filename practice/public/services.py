@@ -1,0 +1,88 @@
+"""Online rescheduling: whether a client may still move their appointment, the free times they may choose
+from (same practitioner, location and duration), and the move itself."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..agenda import services as agenda
+from ..availability import Interval, WeeklyHours, free_times
+from ..extensions import db
+from ..models import Appointment, AppointmentStatus, Practice, TimeOff, WorkingHours
+
+
+class MoveRefused(ValueError):
+    """The move cannot be made; `message` says why in the client's words. Nothing was changed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):
+    """None if the client may move it online now, else the reason to show them."""
+    if not practice.online_rescheduling:
+        return _l("This appointment can no longer be moved online.")
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return _l("This appointment has been cancelled, so it can no longer be moved online.")
+    if appointment.status != AppointmentStatus.BOOKED or appointment.start <= now:
+        return _l("This appointment has passed.")
+    if appointment.start - now < timedelta(hours=practice.reschedule_cutoff_hours):
+        return _l("Appointments can be moved online up to %(hours)d hours before they start; this one is too close.",
+                  hours=practice.reschedule_cutoff_hours)
+    return None
+
+
+def bookable_days(practice: Practice, now: datetime) -> tuple[date, date]:
+    """The first and last local day a client may move to."""
+    zone = ZoneInfo(practice.timezone)
+    first = (now + timedelta(hours=practice.reschedule_cutoff_hours)).astimezone(zone).date()
+    return first, now.astimezone(zone).date() + timedelta(days=practice.reschedule_horizon_days)
+
+
+def free_times_for(appointment: Appointment, day: date, practice: Practice, now: datetime) -> list[datetime]:
+    """The starts the client may choose on `day`: the practitioner's working hours at the same location,
+    minus their other appointments and time off, not within the cutoff, on the practice's time grid."""
+    first, last = bookable_days(practice, now)
+    if not first <= day <= last:
+        return []
+    tz = practice.timezone
+    start, end = agenda.day_bounds(day, tz)
+    hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
+        select(WorkingHours).where(WorkingHours.practitioner_id == appointment.practitioner_id,
+                                   WorkingHours.location_id == appointment.location_id))]
+    busy = [Interval(a.start, a.end) for a in db.session.scalars(select(Appointment).where(
+        Appointment.practitioner_id == appointment.practitioner_id, Appointment.id != appointment.id,
+        Appointment.status != AppointmentStatus.CANCELLED, Appointment.overlapping(start, end)))]
+    busy += [Interval(t.start, t.end) for t in db.session.scalars(select(TimeOff).where(
+        TimeOff.practitioner_id == appointment.practitioner_id, TimeOff.start < end, TimeOff.end > start))]
+    duration = timedelta(minutes=appointment.appointment_type.duration_minutes)  # as the agenda books it
+    times = free_times(day, hours=hours, busy=busy, duration=duration, tz=tz,
+                       step=timedelta(minutes=practice.reschedule_step_minutes),
+                       not_before=now + timedelta(hours=practice.reschedule_cutoff_hours))
+    return [moment for moment in times if moment != appointment.start]
+
+
+def move_online(appointment: Appointment, new_start: datetime, practice: Practice, now: datetime) -> None:
+    """Move the appointment to `new_start` for the client, or MoveRefused and nothing changed.
+
+    The agenda's own change path does the rest in one transaction: the practitioner's agenda locked against a
+    second booking at the same moment, the overlap check, the notices, the reminders and the online-activity
+    record. Two clients racing for one time: exactly one gets it.
+    """
+    reason = why_not_movable(appointment, practice, now)
+    if reason:
+        raise MoveRefused(reason)
+    local_day = new_start.astimezone(ZoneInfo(practice.timezone)).date()
+    if new_start not in free_times_for(appointment, local_day, practice, now):
+        raise MoveRefused(_l("Sorry, that time is no longer free. Please choose another one."))
+    booking = agenda.Booking(client_id=appointment.client_id, practitioner_id=appointment.practitioner_id,
+                             appointment_type_id=appointment.appointment_type_id,
+                             location_id=appointment.location_id, start=new_start,
+                             notes=appointment.notes)
+    try:
+        agenda.change(appointment, booking, practice.timezone, online=True)
+    except agenda.BookingError:
+        db.session.rollback()
+        raise MoveRefused(_l("Sorry, that time is no longer free. Please choose another one.")) from None
