@@ -141,7 +141,7 @@ def test_a_time_that_is_no_longer_free_is_refused_with_fresh_times(app, agenda, 
     book(app, agenda, local(NEXT_WEEK, 16), email="quick@example.com")  # someone takes 16:00 meanwhile
     response = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16).isoformat()})
     html = response.get_data(as_text=True)
-    assert response.status_code == 409 and "no longer free" in html
+    assert response.status_code == 409 and "niet meer vrij" in html
     assert "16:00" not in re.findall(r'data-test="time">(\d\d:\d\d)<', html) and "16:30" in html
     assert start_of(app, appointment_id) == local(NEXT_WEEK, 10)
     off_grid = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16, 7).isoformat()})
@@ -178,7 +178,7 @@ def test_twenty_clients_racing_for_one_time_exactly_one_gets_it(app, agenda, onl
         thread.join(60)
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [409] * 19
-    assert all("no longer free" in body for status, body in results if status == 409)
+    assert all("niet meer vrij" in body for status, body in results if status == 409)
     with app.app_context():
         assert db.session.scalar(select(func.count(Appointment.id)).where(Appointment.start == wanted)) == 1
         assert db.session.scalar(select(func.count(OnlineMove.id))) == 1
