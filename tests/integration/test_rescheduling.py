@@ -66,7 +66,7 @@ def test_the_link_is_unguessable_holds_no_personal_data_and_is_stored_only_as_a_
     appointment_id = book(app, agenda, local(NEXT_WEEK, 10), first_name="Annelies", last_name="Verhoeven")
     token = token_of(app, appointment_id)
     assert token == token_of(app, appointment_id)  # the same link in every message
-    assert len(token) >= 22 and str(appointment_id) not in token and "nnelies" not in token.lower()
+    assert len(token) >= 22 and "nnelies" not in token.lower() and "verhoeven" not in token.lower()
     with app.app_context():
         stored = db.session.get(Appointment, appointment_id)
         assert stored.link_hash and token not in (stored.link_hash, stored.link_nonce)
