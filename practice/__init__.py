@@ -49,9 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
 
-    from . import agenda, auth, channels, cli, clients, messages, public, settings, web
+    from . import agenda, auth, channels, cli, clients, dashboard, messages, public, settings, web
 
-    for blueprint in (auth.bp, agenda.bp, clients.bp, messages.bp, messages.callbacks, public.bp, settings.bp):
+    for blueprint in (auth.bp, agenda.bp, clients.bp, messages.bp, messages.callbacks, public.bp, settings.bp,
+                      dashboard.bp):
         app.register_blueprint(blueprint)
     channels.init_app(app)
     web.init_app(app)

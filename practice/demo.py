@@ -1,17 +1,19 @@
 """A demo practice to look around in: 3 practitioners, 2 locations, 4 appointment types,
-60 clients and two weeks of appointments around today."""
+60 clients, two weeks of appointments around today, and thirteen weeks of history before them (messages in
+every outcome, no-shows, online moves) so the owner's dashboard has something to show."""
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from .auth.services import create_user
 from .extensions import db
 from .messages.services import replan_upcoming_reminders
 from .models import (
-    Appointment, AppointmentType, Channels, Client, ConsentEvent, ConsentSource, Location, Practice, Practitioner, Role,
-    User, WorkingHours, utcnow,
+    Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, ConsentEvent, ConsentSource, Location,
+    Message, MessageKind, MessageStatus, NotSentReason, OnlineMove, Practice, Practitioner, Role, User, WorkingHours,
+    utcnow,
 )
 
 OWNER_EMAIL, STAFF_EMAIL, DEMO_PASSWORD = "owner@example.com", "desk@example.com", "practice-demo"
@@ -72,6 +74,8 @@ def load_demo(today: date, seed: int = 7) -> None:
             for hours in practitioner.working_hours:
                 if hours.weekday == day.weekday():
                     _fill_block(rng, day, hours, practitioner, types, clients, zone)
+    db.session.flush()
+    _load_history(rng, first, practice, practitioners, types, clients, desk, zone, utcnow())
     db.session.commit()
     replan_upcoming_reminders(utcnow())
 
@@ -114,3 +118,139 @@ def _fill_block(rng, day, hours, practitioner, types, clients, zone) -> None:
             moment = end
         else:
             moment += timedelta(minutes=15)
+
+
+# --- the history before the two weeks: what the dashboard shows -----------------------------------------------
+
+HISTORY_WEEKS = 13
+SMS_OUTCOMES = (  # (status, reason, weight): most SMS arrive; some fail at the phone or the provider
+    (MessageStatus.DELIVERED, None, 86), (MessageStatus.HANDED_OVER, None, 3), (MessageStatus.UNDELIVERABLE, None, 4),
+    (MessageStatus.EXPIRED, None, 2), (MessageStatus.REJECTED, None, 1), (MessageStatus.UNREACHABLE, None, 1),
+    (MessageStatus.NOT_SENT, NotSentReason.NO_CONSENT, 2), (MessageStatus.NOT_SENT, NotSentReason.NO_CREDIT, 1),
+)
+EMAIL_OUTCOMES = ((MessageStatus.HANDED_OVER, None, 95), (MessageStatus.PROVIDER_REFUSED, None, 3),
+                  (MessageStatus.PROVIDER_ERROR, None, 2))
+ERRORS = {MessageStatus.UNDELIVERABLE: "phone switched off or number not in use",
+          MessageStatus.EXPIRED: "not delivered within 48 hours", MessageStatus.REJECTED: "refused by the recipient",
+          MessageStatus.UNREACHABLE: "SMS service did not answer after 5 attempts",
+          MessageStatus.PROVIDER_REFUSED: "550 5.1.1 mailbox unavailable",
+          MessageStatus.PROVIDER_ERROR: "connection refused by the mail server"}
+HANDED_OVER = {MessageStatus.DELIVERED, MessageStatus.HANDED_OVER, MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED,
+               MessageStatus.REJECTED}
+
+
+def _load_history(rng, first, practice, practitioners, types, clients, desk, zone, now) -> None:
+    """Thirteen weeks of appointments before `first` (bulk inserted, some missed), the messages of every
+    appointment that has begun, online moves, and one client who withdrew SMS consent. Draws from `rng` only
+    after the two weeks around today are made, so those stay as they were."""
+    by_id = {client.id: client for client in clients}
+    rows = []
+    for offset in range(-7 * HISTORY_WEEKS, 0):
+        day = first + timedelta(days=offset)
+        for practitioner in practitioners:
+            for hours in practitioner.working_hours:
+                if hours.weekday == day.weekday():
+                    rows.extend(_history_block(rng, day, hours, practitioner, types, clients, zone))
+    ids = db.session.scalars(insert(Appointment).returning(Appointment.id, sort_by_parameter_order=True), rows).all()
+    past = [(appointment_id, row) for appointment_id, row in zip(ids, rows)]
+    this_week = datetime.combine(first, time(0), zone)
+    for appointment in db.session.scalars(select(Appointment).where(Appointment.start >= this_week,
+                                                                    Appointment.start < now).order_by(Appointment.start)):
+        past.append((appointment.id, {"client_id": appointment.client_id, "start": appointment.start,
+                                      "created_at": appointment.start - timedelta(days=rng.randint(1, 20)),
+                                      "status": AppointmentStatus.BOOKED,
+                                      "confirmation_channels": appointment.confirmation_channels,
+                                      "reminder_channels": appointment.reminder_channels}))
+    messages = []
+    for appointment_id, row in past:
+        if row["start"] < now:
+            messages.extend(_history_messages(rng, appointment_id, row, by_id[row["client_id"]], practice, zone, now))
+    for chunk in range(0, len(messages), 2000):
+        db.session.execute(insert(Message), messages[chunk:chunk + 2000])
+    moves = [_history_move(rng, appointment_id, row["start"], now) for appointment_id, row in past
+             if row["status"] != AppointmentStatus.CANCELLED and rng.random() < 0.05]
+    upcoming = db.session.scalars(select(Appointment).where(Appointment.start > now + timedelta(days=1))
+                                  .order_by(Appointment.start)).all()
+    for appointment in upcoming[::25]:  # a few clients moved an appointment that is still ahead, lately
+        moves.append({"appointment_id": appointment.id, "to_start": appointment.start,
+                      "from_start": appointment.start + timedelta(days=rng.randint(1, 3)),
+                      "moved_at": now - timedelta(hours=rng.randint(1, 96))})
+    if moves:
+        db.session.execute(insert(OnlineMove), moves)
+    # One client told the desk on the phone they want no more SMS: their SMS-only appointments cannot be reached.
+    ahead = set(db.session.scalars(select(Appointment.client_id).where(
+        Appointment.start > now, Appointment.start < now + timedelta(days=10))))
+    for client in clients:
+        if client.id in ahead and client.reminder_channels == Channels.SMS and client.sms_consent:
+            client.sms_consent = False
+            db.session.add(ConsentEvent(client=client, granted=False, source=ConsentSource.PHONE, recorded_by=desk,
+                                        note="Wil geen sms meer.", recorded_at=now - timedelta(days=1)))
+            break
+
+
+def _history_block(rng, day, hours, practitioner, types, clients, zone) -> list[dict]:
+    rows, moment = [], datetime.combine(day, hours.start_time, zone)
+    block_end = datetime.combine(day, hours.end_time, zone)
+    while True:
+        kind = rng.choice(types)
+        end = moment + timedelta(minutes=kind.duration_minutes)
+        if end > block_end:
+            return rows
+        if rng.random() < 0.7:
+            client = rng.choice(clients)
+            chance = rng.random()
+            status = (AppointmentStatus.NO_SHOW if chance < 0.06 else
+                      AppointmentStatus.CANCELLED if chance < 0.09 else AppointmentStatus.BOOKED)
+            start = moment.astimezone(timezone.utc)
+            rows.append({"client_id": client.id, "practitioner_id": practitioner.id, "appointment_type_id": kind.id,
+                         "location_id": hours.location.id, "start": start, "end": end.astimezone(timezone.utc),
+                         "status": status, "confirmation_channels": client.confirmation_channels,
+                         "reminder_channels": client.reminder_channels, "notes": "", "outside_hours": False,
+                         "created_at": start - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)),
+                         "updated_at": start})
+            moment = end
+        else:
+            moment += timedelta(minutes=15)
+
+
+def _history_messages(rng, appointment_id, row, client, practice, zone, now) -> list[dict]:
+    """The confirmation when it was booked and the reminder two days before at 07:00, on each chosen channel."""
+    start, local = row["start"], row["start"].astimezone(zone)
+    reminder_due = datetime.combine(local.date() - timedelta(days=2), time(7), zone).astimezone(timezone.utc)
+    wanted = [(MessageKind.CONFIRMATION, row["confirmation_channels"], row["created_at"])]
+    if row["status"] != AppointmentStatus.CANCELLED:
+        wanted.append((MessageKind.REMINDER, row["reminder_channels"], reminder_due))
+    messages = []
+    for kind, channels, due in wanted:
+        for channel in [c for c, on in ((Channel.EMAIL, channels.email), (Channel.SMS, channels.sms)) if on]:
+            if due >= now:
+                continue
+            if kind == MessageKind.REMINDER and row["created_at"] > due:
+                status, reason = MessageStatus.NOT_SENT, NotSentReason.BOOKED_TOO_LATE
+            else:
+                outcomes = SMS_OUTCOMES if channel == Channel.SMS else EMAIL_OUTCOMES
+                status, reason, _ = rng.choices(outcomes, weights=[weight for *_, weight in outcomes])[0]
+            handed_over_at = due + timedelta(seconds=rng.randint(2, 50)) if status in HANDED_OVER else None
+            segments = rng.choices((1, 2), weights=(7, 3))[0] if channel == Channel.SMS and handed_over_at else 0
+            body = (f"{'Herinnering' if kind == MessageKind.REMINDER else 'Bevestiging'}: uw afspraak op "
+                    f"{local:%d-%m-%Y} om {local:%H:%M} bij {practice.name}.")
+            messages.append({
+                "dedupe_key": f"{appointment_id}:{kind}:{channel}:{start.isoformat()}:demo", "appointment_id": appointment_id,
+                "kind": kind, "channel": channel, "language": client.language,
+                "recipient": client.mobile if channel == Channel.SMS else client.email,
+                "due_at": due, "status": status, "reason": reason, "error": ERRORS.get(status, ""), "attempts": 1,
+                "subject": "" if channel == Channel.SMS else body.split(":")[0], "body": body,
+                "segments": segments, "encoding": "GSM-7" if segments else "",
+                "price_cents": segments * practice.sms_price_cents if status == MessageStatus.DELIVERED else 0,
+                "handed_over_at": handed_over_at,
+                "status_at": (handed_over_at or due) + timedelta(minutes=rng.randint(0, 240) if handed_over_at else 0),
+                "created_at": row["created_at"], "claim_id": None, "claimed_at": None, "provider_ref": None,
+            })
+    return messages
+
+
+def _history_move(rng, appointment_id, start, now) -> dict:
+    """The client moved it on the public page, from a time a day or three away, some days before."""
+    from_start = start + timedelta(days=rng.choice((-3, -2, -1, 1, 2, 3)))
+    return {"appointment_id": appointment_id, "from_start": from_start, "to_start": start,
+            "moved_at": min(min(from_start, start) - timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 10)), now)}

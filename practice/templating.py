@@ -6,6 +6,7 @@ again at render time). Pure: no Flask, no ORM.
 """
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -55,6 +56,7 @@ def normalise(source: str) -> str:
     return unicodedata.normalize("NFC", source.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+@lru_cache(maxsize=512)
 def check(source: str) -> None:
     """Raise TemplateProblem if the template cannot be saved; return quietly when it is fine."""
     if len(source) > MAX_LENGTH:
@@ -93,5 +95,11 @@ def variables_used(source: str) -> list[str]:
 
 def render(source: str, variables: dict[str, str], html: bool = False) -> str:
     """Render a checked template; with html=True the variables are escaped."""
+    return _compiled(source, html).render(variables)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str, html: bool):
+    """Checked and compiled once per text: the worker renders the same few templates thousands of times."""
     check(source)
-    return (_HTML if html else _TEXT).from_string(source).render(variables)
+    return (_HTML if html else _TEXT).from_string(source)

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from .. import schedule
 from .. import sms as sms_rules
@@ -216,8 +217,14 @@ def send_message(message_id: int, now: datetime) -> bool:
     """Hand one message over if it is due and nobody else has it; True when it went out."""
     if _claim(message_id, now) is None:
         return False
-    message = db.session.get(Message, message_id)
-    db.session.refresh(message)
+    appointment_path = joinedload(Message.appointment)
+    message = db.session.scalar(
+        select(Message).where(Message.id == message_id)
+        .options(appointment_path.joinedload(Appointment.client),
+                 appointment_path.joinedload(Appointment.appointment_type),
+                 appointment_path.joinedload(Appointment.practitioner),
+                 appointment_path.joinedload(Appointment.location))
+        .execution_options(populate_existing=True))  # fresh: the claim was a bulk update
     practice = Practice.load()
     appointment = message.appointment
     reason = reason_not_to_send(message, practice)
@@ -287,7 +294,16 @@ def _set(message: Message, status: MessageStatus, detail: str = "", reason: NotS
 # --- content ---------------------------------------------------------------------------------------------------
 
 def template_for(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
-    """The owner's version for the appointment type, else the owner's general one, else the default."""
+    """The owner's version for the appointment type, else the owner's general one, else the default.
+    Looked up once per request or worker run (an edit shows from the next one on)."""
+    found = g.setdefault("message_templates", {})
+    key = (kind, channel, language, appointment_type_id)
+    if key not in found:
+        found[key] = _load_template(*key)
+    return found[key]
+
+
+def _load_template(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
     rows = db.session.scalars(select(MessageTemplate).where(
         MessageTemplate.kind == kind, MessageTemplate.channel == channel, MessageTemplate.language == language,
         (MessageTemplate.appointment_type_id == appointment_type_id) | MessageTemplate.appointment_type_id.is_(None)))
