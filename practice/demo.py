@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from . import schedule
 from .auth.services import create_user
 from .extensions import db
 from .messages.services import replan_upcoming_reminders
@@ -140,10 +141,10 @@ HANDED_OVER = {MessageStatus.DELIVERED, MessageStatus.HANDED_OVER, MessageStatus
 
 
 def _load_history(rng, first, practice, practitioners, types, clients, desk, zone, now) -> None:
-    """Thirteen weeks of appointments before `first` (bulk inserted, some missed), the messages of every
-    appointment that has begun, online moves, and one client who withdrew SMS consent. Draws from `rng` only
-    after the two weeks around today are made, so those stay as they were."""
-    by_id = {client.id: client for client in clients}
+    """Thirteen weeks of appointments before `first` (bulk inserted, some missed or cancelled), every message
+    whose moment has passed (the reminder under the planner's own key, so planning leaves it be), online moves,
+    and one client who withdrew SMS consent. Draws from `rng` only after the two weeks around today are made,
+    so those stay as they were."""
     rows = []
     for offset in range(-7 * HISTORY_WEEKS, 0):
         day = first + timedelta(days=offset)
@@ -152,36 +153,37 @@ def _load_history(rng, first, practice, practitioners, types, clients, desk, zon
                 if hours.weekday == day.weekday():
                     rows.extend(_history_block(rng, day, hours, practitioner, types, clients, zone))
     ids = db.session.scalars(insert(Appointment).returning(Appointment.id, sort_by_parameter_order=True), rows).all()
-    past = [(appointment_id, row) for appointment_id, row in zip(ids, rows)]
-    this_week = datetime.combine(first, time(0), zone)
-    for appointment in db.session.scalars(select(Appointment).where(Appointment.start >= this_week,
-                                                                    Appointment.start < now).order_by(Appointment.start)):
-        past.append((appointment.id, {"client_id": appointment.client_id, "start": appointment.start,
-                                      "created_at": appointment.start - timedelta(days=rng.randint(1, 20)),
-                                      "status": AppointmentStatus.BOOKED,
-                                      "confirmation_channels": appointment.confirmation_channels,
-                                      "reminder_channels": appointment.reminder_channels}))
+    appointments = list(zip(ids, rows))
+    two_weeks = select(Appointment).where(Appointment.start >= datetime.combine(first, time(0), zone))
+    for appointment in db.session.scalars(two_weeks.order_by(Appointment.start, Appointment.id)):
+        booked = appointment.start - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8))
+        appointment.created_at = booked if booked < now else now - timedelta(hours=rng.randint(1, 72))
+        appointments.append((appointment.id, {
+            "client_id": appointment.client_id, "start": appointment.start.astimezone(timezone.utc),
+            "created_at": appointment.created_at,
+            "status": appointment.status, "confirmation_channels": appointment.confirmation_channels,
+            "reminder_channels": appointment.reminder_channels}))
+    by_id = {client.id: client for client in clients}
+    rule = schedule.rules_from_text(practice.reminder_rules)[0]
     messages = []
-    for appointment_id, row in past:
-        if row["start"] < now:
-            messages.extend(_history_messages(rng, appointment_id, row, by_id[row["client_id"]], practice, zone, now))
+    for appointment_id, row in appointments:
+        reminder_due = schedule.send_moment(row["start"], rule, tz=practice.timezone, country=practice.country)
+        messages.extend(_history_messages(rng, appointment_id, row, reminder_due, by_id[row["client_id"]], practice,
+                                          zone, now))
     for chunk in range(0, len(messages), 2000):
         db.session.execute(insert(Message), messages[chunk:chunk + 2000])
-    moves = [_history_move(rng, appointment_id, row["start"], now) for appointment_id, row in past
-             if row["status"] != AppointmentStatus.CANCELLED and rng.random() < 0.05]
-    upcoming = db.session.scalars(select(Appointment).where(Appointment.start > now + timedelta(days=1))
-                                  .order_by(Appointment.start)).all()
-    for appointment in upcoming[::25]:  # a few clients moved an appointment that is still ahead, lately
-        moves.append({"appointment_id": appointment.id, "to_start": appointment.start,
-                      "from_start": appointment.start + timedelta(days=rng.randint(1, 3)),
+    moves = [_history_move(rng, appointment_id, row["start"], now) for appointment_id, row in appointments
+             if row["start"] < now and row["status"] != AppointmentStatus.CANCELLED and rng.random() < 0.05]
+    ahead = [(appointment_id, row) for appointment_id, row in appointments if row["start"] > now + timedelta(days=1)]
+    for appointment_id, row in ahead[::25]:  # a few clients moved an appointment that is still ahead, lately
+        moves.append({"appointment_id": appointment_id, "to_start": row["start"],
+                      "from_start": row["start"] + timedelta(days=rng.randint(1, 3)),
                       "moved_at": now - timedelta(hours=rng.randint(1, 96))})
-    if moves:
-        db.session.execute(insert(OnlineMove), moves)
+    db.session.execute(insert(OnlineMove), moves)
     # One client told the desk on the phone they want no more SMS: their SMS-only appointments cannot be reached.
-    ahead = set(db.session.scalars(select(Appointment.client_id).where(
-        Appointment.start > now, Appointment.start < now + timedelta(days=10))))
+    soon = {row["client_id"] for _, row in ahead if row["start"] < now + timedelta(days=10)}
     for client in clients:
-        if client.id in ahead and client.reminder_channels == Channels.SMS and client.sms_consent:
+        if client.id in soon and client.reminder_channels == Channels.SMS and client.sms_consent:
             client.sms_consent = False
             db.session.add(ConsentEvent(client=client, granted=False, source=ConsentSource.PHONE, recorded_by=desk,
                                         note="Wil geen sms meer.", recorded_at=now - timedelta(days=1)))
@@ -213,10 +215,10 @@ def _history_block(rng, day, hours, practitioner, types, clients, zone) -> list[
             moment += timedelta(minutes=15)
 
 
-def _history_messages(rng, appointment_id, row, client, practice, zone, now) -> list[dict]:
-    """The confirmation when it was booked and the reminder two days before at 07:00, on each chosen channel."""
+def _history_messages(rng, appointment_id, row, reminder_due, client, practice, zone, now) -> list[dict]:
+    """The confirmation when it was booked and the reminder at its moment, on each chosen channel: those whose
+    moment has passed, each with an outcome."""
     start, local = row["start"], row["start"].astimezone(zone)
-    reminder_due = datetime.combine(local.date() - timedelta(days=2), time(7), zone).astimezone(timezone.utc)
     wanted = [(MessageKind.CONFIRMATION, row["confirmation_channels"], row["created_at"])]
     if row["status"] != AppointmentStatus.CANCELLED:
         wanted.append((MessageKind.REMINDER, row["reminder_channels"], reminder_due))
@@ -235,7 +237,9 @@ def _history_messages(rng, appointment_id, row, client, practice, zone, now) -> 
             body = (f"{'Herinnering' if kind == MessageKind.REMINDER else 'Bevestiging'}: uw afspraak op "
                     f"{local:%d-%m-%Y} om {local:%H:%M} bij {practice.name}.")
             messages.append({
-                "dedupe_key": f"{appointment_id}:{kind}:{channel}:{start.isoformat()}:demo", "appointment_id": appointment_id,
+                "dedupe_key": (f"{appointment_id}:reminder1:{channel}:{start.isoformat()}" if kind == MessageKind.REMINDER
+                               else f"{appointment_id}:{kind}:{channel}:{due.isoformat()}"),  # as the planner keys them
+                "appointment_id": appointment_id,
                 "kind": kind, "channel": channel, "language": client.language,
                 "recipient": client.mobile if channel == Channel.SMS else client.email,
                 "due_at": due, "status": status, "reason": reason, "error": ERRORS.get(status, ""), "attempts": 1,

@@ -1,5 +1,6 @@
 """The Huey instance and the timed work. Huey is only the clock: each task opens an app context and
 calls a service, and the database stays the truth about what was done."""
+import threading
 from contextlib import nullcontext
 from functools import wraps
 from pathlib import Path
@@ -75,10 +76,15 @@ def send_message(message_id: int):
     send(message_id, datetime.now(UTC))
 
 
+_caught_up = threading.Lock()
+
+
 @huey.on_startup()
 def catch_up():
-    """A consumer that was down catches up at once instead of at the next minute."""
-    send_due_messages()
+    """A consumer that was down catches up at once instead of at the next minute (once per process, though
+    every worker thread runs this hook)."""
+    if _caught_up.acquire(blocking=False):
+        send_due_messages()
 
 
 @periodic_task(crontab())

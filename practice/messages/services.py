@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -164,13 +165,30 @@ def due_message_ids(now: datetime, limit: int = 1000) -> list[int]:
     return list(db.session.scalars(query))
 
 
+CLAIM_BATCH = 50  # claimed at once by a worker; small enough that the claims stay young while it sends
+
+
 def send_due(now: datetime) -> int:
     """Send every message that is due; returns how many were handed over. Safe to run twice at once."""
     release_stale_claims(now)
     sent = 0
-    while batch := due_message_ids(now):  # a message leaves PLANNED once tried, so every batch is new
-        sent += sum(send_message(message_id, now) for message_id in batch)
+    with _objects_kept_after_commit():
+        while batch := due_message_ids(now):  # a message leaves PLANNED once tried, so every batch is new
+            for start in range(0, len(batch), CLAIM_BATCH):
+                sent += sum(_send_claimed(message_id, now) for message_id in _claim(batch[start:start + CLAIM_BATCH], now))
     return sent
+
+
+@contextmanager
+def _objects_kept_after_commit():
+    """The sender commits two or three times per message; reloading every object after each would double
+    its work. What it reads after a commit it wrote itself, or loads fresh (populate_existing)."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def release_stale_claims(now: datetime) -> None:
@@ -199,24 +217,27 @@ def release_stale_claims(now: datetime) -> None:
     db.session.commit()
 
 
-def _claim(message_id: int, now: datetime) -> str | None:
-    """Take the message for this worker: a conditional update that only one worker can win."""
+def _claim(message_ids: list[int], now: datetime) -> list[int]:
+    """Take messages for this worker: a conditional update that only one worker can win for each message."""
     claim = secrets.token_hex(8)
-    won = db.session.execute(
+    db.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.PLANNED, Message.due_at <= now)
+        .where(Message.id.in_(message_ids), Message.status == MessageStatus.PLANNED, Message.due_at <= now)
         # The clock now, not the run's `now`: a long run must not make its later claims look stale.
         .values(status=MessageStatus.SENDING, claim_id=claim, claimed_at=utcnow(), attempts=Message.attempts + 1,
-                status_at=now)
-    ).rowcount
-    db.session.commit()  # before the hand-over: a second worker now sees it taken
-    return claim if won == 1 else None
+                status_at=now))
+    won = list(db.session.scalars(select(Message.id).where(Message.claim_id == claim).order_by(Message.due_at)))
+    db.session.commit()  # before the hand-over: a second worker now sees them taken
+    return won
 
 
 def send_message(message_id: int, now: datetime) -> bool:
     """Hand one message over if it is due and nobody else has it; True when it went out."""
-    if _claim(message_id, now) is None:
-        return False
+    with _objects_kept_after_commit():
+        return any(_send_claimed(claimed, now) for claimed in _claim([message_id], now))
+
+
+def _send_claimed(message_id: int, now: datetime) -> bool:
     appointment_path = joinedload(Message.appointment)
     message = db.session.scalar(
         select(Message).where(Message.id == message_id)
@@ -248,8 +269,12 @@ def send_message(message_id: int, now: datetime) -> bool:
 
 def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
     def point_of_no_return():
-        message.handed_over_at = now
-        db.session.commit()  # from here on the message may have reached the other side
+        # From here on the message may have reached the other side: make that durable, then return at once to
+        # the final write. The commit goes straight to the database connection: the session's own commit does
+        # bookkeeping afterwards, and a worker killed in that gap would leave a marked message that never went.
+        connection = db.session.connection()
+        connection.execute(update(Message).where(Message.id == message.id).values(handed_over_at=now))
+        connection.connection.dbapi_connection.commit()
 
     try:
         if message.channel == Channel.EMAIL:

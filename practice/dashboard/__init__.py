@@ -1,0 +1,4 @@
+"""The owner's dashboard: online activity, messages, SMS usage, no-shows and what needs attention."""
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,357 @@
+"""The owner's dashboard: online moves, messages per channel and outcome, SMS usage, no-shows beside reminders,
+and what needs attention. Each figure is one GROUP BY over CASE buckets cut at midnight in the practice's time
+zone (as messages/usage.py does), so a year of history costs a few queries, never a loop over its rows."""
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select
+
+from .. import charts
+from ..extensions import db
+from ..messages.services import reason_not_to_send
+from ..messages.usage import FAILED, Month, load_usage, month_starts
+from ..models import (
+    Appointment, AppointmentStatus, Channel, Channels, Client, Message, MessageKind, MessageStatus, NotSentReason,
+    OnlineMove, Practice,
+)
+from ..worker import load_last_heartbeat
+
+PERIODS = ("4w", "3m", "12m")
+DEFAULT_PERIOD = "4w"
+UPCOMING = timedelta(days=14)  # how far ahead unreachable clients are worth a call now
+FAILED_WITHIN = timedelta(days=7)  # "failed in the last days"
+FAILED_DUE_WITHIN = timedelta(days=30)  # a failure is reported within days of the sending, never a month later
+WORKER_SILENT_AFTER = timedelta(minutes=5)  # the heartbeat runs every minute (tasks.heartbeat)
+LIST_LIMIT = 20  # rows per list; the heading says how many there are in all
+SHOWN_MOVES = 25
+NARROW = timedelta(days=45)  # see _load_messages
+
+
+class Outcome(enum.StrEnum):
+    """What became of a message, as the charts group it."""
+
+    DELIVERED = "delivered"
+    HANDED_OVER = "handed_over"  # sent, no delivery report (an e-mail never gets one)
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+
+
+# Planned, being sent and withdrawn messages have no outcome yet (or never will): the charts leave them out.
+# An unknown outcome needs a person to look, so it counts as failed here and in the attention list.
+FAILED_STATUSES = (*FAILED, MessageStatus.UNKNOWN)
+OUTCOME_OF = {MessageStatus.DELIVERED: Outcome.DELIVERED, MessageStatus.HANDED_OVER: Outcome.HANDED_OVER,
+              MessageStatus.NOT_SENT: Outcome.NOT_SENT, **dict.fromkeys(FAILED_STATUSES, Outcome.FAILED)}
+GOT_A_REMINDER = (MessageStatus.HANDED_OVER, MessageStatus.DELIVERED)
+CHANNEL_ORDER = (Channel.EMAIL, Channel.SMS)
+KEPT = (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)  # appointments that were not cancelled
+
+
+@dataclass(frozen=True)
+class Period:
+    """The stretch of time the figures cover, ending now, cut into the practice's calendar weeks or months."""
+
+    name: str
+    unit: str  # "week" or "month": the buckets of the message charts
+    buckets: tuple[date, ...]  # first day of each bucket of the message charts
+    weeks: tuple[date, ...]  # Mondays: online moves are counted per week
+    months: tuple[date, ...]  # first days of the months: SMS usage and no-shows are per month
+    end: datetime  # now, in UTC
+    tz: str
+
+    @property
+    def first_day(self) -> date:
+        return min(self.buckets[0], self.weeks[0], self.months[0])
+
+    @property
+    def today(self) -> date:
+        return self.end.astimezone(ZoneInfo(self.tz)).date()
+
+
+def period_of(name: str | None, now: datetime, tz: str) -> Period:
+    """The period called `name` ("4w", "3m" or "12m"; anything else is the default) up to `now`."""
+    name = name if name in PERIODS else DEFAULT_PERIOD
+    today = now.astimezone(ZoneInfo(tz)).date()
+    monday = today - timedelta(days=today.weekday())
+    if name == "4w":
+        weeks = tuple(monday - timedelta(weeks=n) for n in range(3, -1, -1))
+        return Period(name, "week", weeks, weeks, tuple(month_starts(weeks[0], today)), now, tz)
+    first_month = _months_before(today.replace(day=1), 2 if name == "3m" else 11)
+    months = tuple(month_starts(first_month, today))
+    first_monday = first_month - timedelta(days=first_month.weekday())
+    weeks = tuple(first_monday + timedelta(weeks=n) for n in range((monday - first_monday).days // 7 + 1))
+    return Period(name, "week" if name == "3m" else "month", weeks if name == "3m" else months, weeks, months, now, tz)
+
+
+def _months_before(first_day: date, count: int) -> date:
+    year, month = divmod(first_day.year * 12 + first_day.month - 1 - count, 12)
+    return date(year, month + 1, 1)
+
+
+# --- the figures ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoShowMonth:
+    first_day: date
+    appointments: int  # booked or no-show, begun before now
+    no_shows: int
+    reminded: int  # got a reminder that was handed over or delivered
+    no_shows_reminded: int
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return _share(self.no_shows, self.appointments)
+
+    @property
+    def reminder_share(self) -> float | None:
+        return _share(self.reminded, self.appointments)
+
+    @property
+    def rate_with_reminder(self) -> float | None:
+        return _share(self.no_shows_reminded, self.reminded)
+
+    @property
+    def rate_without_reminder(self) -> float | None:
+        return _share(self.no_shows - self.no_shows_reminded, self.appointments - self.reminded)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """An upcoming appointment whose client no reminder can reach, and why on each channel."""
+
+    appointment_id: int
+    start: datetime
+    client_id: int
+    client_name: str
+    reasons: tuple[NotSentReason, ...]
+
+
+@dataclass
+class Attention:
+    unreachable: list[Unreachable]
+    unreachable_total: int
+    failed: list  # rows: id, kind, channel, recipient, status, error, status_at, appointment_id, client_id, name
+    failed_total: int
+    worker_seen_at: datetime | None
+    worker_alive: bool
+    overdue: int  # planned messages past their time: what a stopped worker leaves behind
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.unreachable_total or self.failed_total or not self.worker_alive or self.overdue)
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    moves: list  # rows: id, appointment_id, from_start, to_start, moved_at, client_id, first_name, last_name
+    moves_per_week: list[int]
+    messages: dict[Channel, dict[Outcome, list[int]]]  # per channel and outcome, one count per bucket
+    reasons: list[tuple[NotSentReason, dict[Channel, int]]]  # why messages were not sent, most frequent first
+    usage: list[Month]  # newest first, as on the invoices page
+    no_shows: list[NoShowMonth]  # oldest first
+    attention: Attention | None = None
+    channels: tuple[Channel, ...] = CHANNEL_ORDER
+
+    @property
+    def moves_total(self) -> int:
+        return sum(self.moves_per_week)
+
+    def total(self, channel: Channel, outcome: Outcome | None = None) -> int:
+        outcomes = [outcome] if outcome else list(Outcome)
+        return sum(sum(self.messages[channel][each]) for each in outcomes)
+
+    @property
+    def usage_cost_cents(self) -> int:
+        return sum(month.cost_cents for month in self.usage)
+
+    @cached_property
+    def moves_chart(self) -> charts.ColumnChart:
+        return charts.column_chart(self.period.weeks, [self.moves_per_week])
+
+    @cached_property
+    def message_charts(self) -> dict[Channel, charts.ColumnChart]:
+        return {channel: charts.column_chart(self.period.buckets, [self.messages[channel][o] for o in Outcome])
+                for channel in self.channels}
+
+    @cached_property
+    def reasons_chart(self) -> charts.RowChart:
+        return charts.row_chart([reason for reason, _ in self.reasons],
+                                [[counts.get(channel, 0) for _, counts in self.reasons] for channel in self.channels])
+
+    @cached_property
+    def no_show_chart(self) -> charts.ColumnChart:
+        return charts.column_chart([m.first_day for m in self.no_shows], [[m.no_shows for m in self.no_shows]],
+                                   shares=[m.reminder_share for m in self.no_shows])
+
+
+def load_dashboard(period: Period, practice: Practice, with_attention: bool = True) -> Dashboard:
+    """Every figure of the dashboard for `period`; `with_attention` adds what needs acting on now."""
+    messages, reasons = _load_messages(period)
+    return Dashboard(
+        period=period,
+        moves=_load_moves(period),
+        moves_per_week=_load_moves_per_week(period),
+        messages=messages,
+        reasons=reasons,
+        usage=load_usage(period.months[0], period.today, period.tz),  # the invoices page's own numbers
+        no_shows=_load_no_shows(period),
+        attention=load_attention(period.end, practice) if with_attention else None,
+    )
+
+
+def _midnight(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _bucket(column, starts: tuple[date, ...], tz: str):
+    """Which of the buckets beginning on `starts` a moment falls in: one CASE over the boundaries."""
+    if len(starts) == 1:
+        return literal_column("0")
+    return case(*[(column < _midnight(day, tz), index) for index, day in enumerate(starts[1:])],
+                else_=len(starts) - 1)
+
+
+def _load_messages(period: Period):
+    """Messages by bucket of their due time, channel and outcome; and those not sent, by reason and channel.
+
+    The first query folds bucket, channel and outcome into one small number to group by: on SQLite that sorts
+    a year of messages in well under half the time that grouping by the three columns takes."""
+    start = _midnight(period.buckets[0], period.tz)
+    outcome = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
+                     for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
+    channel = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
+    key = (_bucket(Message.due_at, period.buckets, period.tz) * (2 * len(Outcome)) + channel + outcome).label("key")
+    query = select(key, func.count()).where(Message.due_at >= start, Message.due_at < period.end).group_by(key)
+    if period.end - start < NARROW:
+        # A few weeks are found fastest through the (status, due_at) index; for months, reading the table
+        # straight through beats looking up most of its rows one by one (SQLite, 200,000 messages).
+        query = query.where(Message.status.in_(list(OUTCOME_OF)))
+    rows = db.session.execute(query).all()
+    counts = {channel: {outcome: [0] * len(period.buckets) for outcome in Outcome} for channel in CHANNEL_ORDER}
+    outcomes = list(Outcome)
+    for number, found in rows:
+        if number is not None:
+            index, rest = divmod(int(number), 2 * len(Outcome))
+            counts[CHANNEL_ORDER[rest // len(Outcome)]][outcomes[rest % len(Outcome)]][index] += found
+    reasons: dict[NotSentReason, dict[Channel, int]] = {}
+    for channel, reason, found in db.session.execute(
+            select(Message.channel, Message.reason, func.count())
+            .where(Message.status == MessageStatus.NOT_SENT, Message.due_at >= start, Message.due_at < period.end)
+            .group_by(Message.channel, Message.reason)):
+        if reason:
+            reasons.setdefault(reason, {})[channel] = found
+    order = list(NotSentReason)
+    ranked = sorted(reasons.items(), key=lambda item: (-sum(item[1].values()), order.index(item[0])))
+    return counts, ranked
+
+
+def _load_moves_per_week(period: Period) -> list[int]:
+    bucket = _bucket(OnlineMove.moved_at, period.weeks, period.tz)
+    found = dict(db.session.execute(
+        select(bucket.label("bucket"), func.count())
+        .where(OnlineMove.moved_at >= _midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
+        .group_by("bucket")).all())
+    return [found.get(index, 0) for index in range(len(period.weeks))]
+
+
+def _load_moves(period: Period) -> list:
+    """The newest moves clients made on the public page, with whose appointment it was."""
+    return db.session.execute(
+        select(OnlineMove.id, OnlineMove.appointment_id, OnlineMove.from_start, OnlineMove.to_start,
+               OnlineMove.moved_at, Client.id.label("client_id"), Client.first_name, Client.last_name)
+        .join(Appointment, Appointment.id == OnlineMove.appointment_id)
+        .join(Client, Client.id == Appointment.client_id)
+        .where(OnlineMove.moved_at >= _midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
+        .order_by(OnlineMove.moved_at.desc(), OnlineMove.id.desc()).limit(SHOWN_MOVES)).all()
+
+
+def _load_no_shows(period: Period) -> list[NoShowMonth]:
+    """Per month: the appointments kept or missed so far, the no-shows, and how many got a reminder. Month,
+    no-show and reminder fold into one number to group by, so the reminder check runs once per appointment."""
+    reminded = select(Message.id).where(
+        Message.appointment_id == Appointment.id, Message.kind == MessageKind.REMINDER,
+        Message.status.in_(GOT_A_REMINDER)).exists()
+    key = (_bucket(Appointment.start, period.months, period.tz) * 4
+           + case((Appointment.status == AppointmentStatus.NO_SHOW, 2), else_=0)
+           + case((reminded, 1), else_=0)).label("key")
+    appointments = (select(key).where(Appointment.start >= _midnight(period.months[0], period.tz),
+                                      Appointment.start < period.end, Appointment.status.in_(KEPT)).subquery())
+    found = [[0, 0, 0, 0] for _ in period.months]  # appointments, no-shows, reminded, no-shows reminded
+    for number, count in db.session.execute(
+            select(appointments.c.key, func.count()).group_by(appointments.c.key)):
+        index, no_show, got_one = int(number) // 4, int(number) % 4 >= 2, int(number) % 2 == 1
+        figures = found[index]
+        figures[0] += count
+        figures[1] += count if no_show else 0
+        figures[2] += count if got_one else 0
+        figures[3] += count if no_show and got_one else 0
+    return [NoShowMonth(day, *figures) for day, figures in zip(period.months, found)]
+
+
+# --- what needs attention ---------------------------------------------------------------------------------------
+
+def load_attention(now: datetime, practice: Practice) -> Attention:
+    unreachable, unreachable_total = _load_unreachable(now, practice)
+    failed = db.session.execute(
+        select(Message.id, Message.kind, Message.channel, Message.recipient, Message.status, Message.error,
+               Message.status_at, Message.appointment_id, Client.id.label("client_id"), Client.first_name,
+               Client.last_name, func.count().over().label("total"))
+        .outerjoin(Appointment, Appointment.id == Message.appointment_id)
+        .outerjoin(Client, Client.id == Appointment.client_id)
+        .where(Message.status.in_(FAILED_STATUSES), Message.status_at >= now - FAILED_WITHIN,
+               # a bound on the index (status, due_at): reports of failure come within days of sending
+               Message.due_at >= now - FAILED_DUE_WITHIN)
+        .order_by(Message.status_at.desc(), Message.id.desc()).limit(LIST_LIMIT)).all()
+    seen_at = load_last_heartbeat()
+    overdue = db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.status == MessageStatus.PLANNED, Message.due_at < now - WORKER_SILENT_AFTER))
+    return Attention(
+        unreachable=unreachable, unreachable_total=unreachable_total,
+        failed=failed, failed_total=failed[0].total if failed else 0,
+        worker_seen_at=seen_at, worker_alive=seen_at is not None and seen_at >= now - WORKER_SILENT_AFTER,
+        overdue=overdue or 0,
+    )
+
+
+def _load_unreachable(now: datetime, practice: Practice) -> tuple[list[Unreachable], int]:
+    """Booked appointments of the coming days whose client no reminder can reach on any channel they chose
+    (or who left neither number nor address). The condition mirrors messages.services.reason_not_to_send,
+    which then names the reasons for the few rows found."""
+    sms_works = and_(Client.mobile != "", Client.sms_consent.is_(True)) if practice.sms_enabled else false()
+    email_works = Client.email != ""
+    channels = Appointment.reminder_channels
+    reachable = or_(and_(channels.in_([Channels.SMS, Channels.BOTH]), sms_works),
+                    and_(channels.in_([Channels.EMAIL, Channels.BOTH]), email_works))
+    unreachable = or_(and_(channels != Channels.NONE, not_(reachable)),
+                      and_(channels == Channels.NONE, Client.mobile == "", Client.email == ""))
+    rows = db.session.execute(
+        select(Appointment.id, Appointment.start, Appointment.reminder_channels, Client.id.label("client_id"),
+               Client.first_name, Client.last_name, Client.email, Client.mobile, Client.sms_consent,
+               func.count().over().label("total"))
+        .join(Client, Client.id == Appointment.client_id)
+        .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.start > now,
+               Appointment.start <= now + UPCOMING, unreachable)
+        .order_by(Appointment.start, Appointment.id).limit(LIST_LIMIT)).all()
+    return [Unreachable(row.id, row.start, row.client_id, f"{row.first_name} {row.last_name}".strip(),
+                        _reasons(row, practice)) for row in rows], rows[0].total if rows else 0
+
+
+def _reasons(row, practice: Practice) -> tuple[NotSentReason, ...]:
+    chosen = row.reminder_channels
+    channels = [channel for channel, wanted in ((Channel.EMAIL, chosen.email), (Channel.SMS, chosen.sms))
+                if wanted] or [Channel.EMAIL, Channel.SMS]  # wants none and left no details: say what is missing
+    reasons = []
+    for channel in channels:
+        reminder = SimpleNamespace(kind=MessageKind.REMINDER, channel=channel, appointment=SimpleNamespace(client=row))
+        reason = reason_not_to_send(reminder, practice)
+        if reason:
+            reasons.append(reason)
+    return tuple(reasons)
