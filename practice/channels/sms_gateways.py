@@ -2,10 +2,9 @@
 
 Outcomes are our own words (the statuses of the message log), whatever the gateway calls them.
 """
+import http.client
 import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,6 +60,9 @@ class KannelGateway:
 
     def __init__(self, url: str, username: str, password: str, timeout: float = 10.0):
         self.url, self.username, self.password, self.timeout = url, username, password, timeout
+        parts = urllib.parse.urlsplit(url)
+        self._connection = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        self._host, self._port, self._path = parts.hostname, parts.port, parts.path or "/cgi-bin/sendsms"
 
     def send(self, sms: Sms, report_url: str) -> str | None:
         arguments = {"username": self.username, "password": self.password, "from": sms.sender,
@@ -69,26 +71,28 @@ class KannelGateway:
                      "dlr-url": f"{report_url}{'&' if '?' in report_url else '?'}type=%d&answer=%A"}
         if sms.unicode:
             arguments |= {"coding": "2", "charset": "UTF-8"}
-        request = f"{self.url}?{urllib.parse.urlencode(arguments)}"
+        connection = self._connection(self._host, self._port, timeout=self.timeout)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            try:
+                connection.connect()
+            except OSError as error:  # refused, no route, or no answer to connect: Kannel never saw it
+                raise SmsFailure("unreachable", f"Kannel unreachable: {error}", retry=True) from error
+            try:
+                connection.request("GET", f"{self._path}?{urllib.parse.urlencode(arguments)}")
+                response = connection.getresponse()
                 answer = response.read().decode("utf-8", "replace").strip()
-        except urllib.error.HTTPError as error:
-            answer = error.read().decode("utf-8", "replace").strip()
-            if error.code == 403:
-                raise SmsFailure("provider_error", f"Kannel refused our login: {answer}", retry=False) from error
-            if error.code >= 500:
-                raise SmsFailure("provider_error", f"Kannel {error.code}: {answer}", retry=False) from error
-            raise SmsFailure("provider_refused", f"Kannel {error.code}: {answer}", retry=False) from error
-        except (TimeoutError, socket.timeout) as error:
-            raise OutcomeUnknown(f"no answer from Kannel within {self.timeout} s") from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+            except (TimeoutError, socket.timeout) as error:
                 raise OutcomeUnknown(f"no answer from Kannel within {self.timeout} s") from error
-            # Connection refused or no route: the request never reached Kannel, so trying again is safe.
-            raise SmsFailure("unreachable", f"Kannel unreachable: {error.reason}", retry=True) from error
-        except (ConnectionError, OSError) as error:
-            raise OutcomeUnknown(f"connection to Kannel lost: {error}") from error
+            except (OSError, http.client.HTTPException) as error:
+                raise OutcomeUnknown(f"connection to Kannel lost: {error}") from error
+        finally:
+            connection.close()
+        if response.status == 403:
+            raise SmsFailure("provider_error", f"Kannel refused our login: {answer}", retry=False)
+        if response.status >= 500:
+            raise SmsFailure("provider_error", f"Kannel {response.status}: {answer}", retry=False)
+        if response.status >= 400:
+            raise SmsFailure("provider_refused", f"Kannel {response.status}: {answer}", retry=False)
         return None  # Kannel gives no id of its own; our reference travels in the dlr-url
 
     def read_report(self, arguments: dict[str, str]) -> Report:

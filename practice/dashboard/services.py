@@ -28,7 +28,7 @@ FAILED_DUE_WITHIN = timedelta(days=30)  # a failure is reported within days of t
 WORKER_SILENT_AFTER = timedelta(minutes=5)  # the heartbeat runs every minute (tasks.heartbeat)
 LIST_LIMIT = 20  # rows per list; the heading says how many there are in all
 SHOWN_MOVES = 25
-NARROW = timedelta(days=45)  # see _load_messages
+NARROW = timedelta(days=120)  # up to about four months: see _load_messages
 
 
 class Outcome(enum.StrEnum):
@@ -223,16 +223,17 @@ def _load_messages(period: Period):
     """Messages by bucket of their due time, channel and outcome; and those not sent, by reason and channel.
 
     The first query folds bucket, channel and outcome into one small number to group by: on SQLite that sorts
-    a year of messages in well under half the time that grouping by the three columns takes."""
+    a year of messages in about half the time that grouping by the three columns takes."""
     start = _midnight(period.buckets[0], period.tz)
-    outcome = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
-                     for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
-    channel = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
-    key = (_bucket(Message.due_at, period.buckets, period.tz) * (2 * len(Outcome)) + channel + outcome).label("key")
+    outcome_number = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
+                            for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
+    channel_number = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
+    key = (_bucket(Message.due_at, period.buckets, period.tz) * (2 * len(Outcome)) + channel_number
+           + outcome_number).label("key")
     query = select(key, func.count()).where(Message.due_at >= start, Message.due_at < period.end).group_by(key)
     if period.end - start < NARROW:
-        # A few weeks are found fastest through the (status, due_at) index; for months, reading the table
-        # straight through beats looking up most of its rows one by one (SQLite, 200,000 messages).
+        # A few weeks or months are found fastest through the (status, due_at) index; for a year, reading the
+        # table straight through beats looking up most of its rows one by one (SQLite, bench/dashboard.py).
         query = query.where(Message.status.in_(list(OUTCOME_OF)))
     rows = db.session.execute(query).all()
     counts = {channel: {outcome: [0] * len(period.buckets) for outcome in Outcome} for channel in CHANNEL_ORDER}

@@ -175,14 +175,14 @@ def send_due(now: datetime) -> int:
     with _objects_kept_after_commit():
         while batch := due_message_ids(now):  # a message leaves PLANNED once tried, so every batch is new
             for start in range(0, len(batch), CLAIM_BATCH):
-                sent += sum(_send_claimed(message_id, now) for message_id in _claim(batch[start:start + CLAIM_BATCH], now))
+                sent += _send_claimed(_claim(batch[start:start + CLAIM_BATCH], now), now)
     return sent
 
 
 @contextmanager
 def _objects_kept_after_commit():
-    """The sender commits two or three times per message; reloading every object after each would double
-    its work. What it reads after a commit it wrote itself, or loads fresh (populate_existing)."""
+    """The sender commits often; reloading every object after each commit would double its work. What it
+    reads after a commit it wrote itself, or loads fresh (populate_existing)."""
     session = db.session()
     before, session.expire_on_commit = session.expire_on_commit, False
     try:
@@ -234,19 +234,32 @@ def _claim(message_ids: list[int], now: datetime) -> list[int]:
 def send_message(message_id: int, now: datetime) -> bool:
     """Hand one message over if it is due and nobody else has it; True when it went out."""
     with _objects_kept_after_commit():
-        return any(_send_claimed(claimed, now) for claimed in _claim([message_id], now))
+        return _send_claimed(_claim([message_id], now), now) == 1
 
 
-def _send_claimed(message_id: int, now: datetime) -> bool:
+def _send_claimed(message_ids: list[int], now: datetime) -> int:
+    """Hand over the messages this worker claimed; returns how many went out. Their outcomes are committed
+    together at the end, which is safe: each hand-over already committed its point of no return, so a worker
+    dying before the end leaves nothing that would go out twice. A failure is committed at once, so that such
+    a worker is never taken to have handed over what the server refused."""
     appointment_path = joinedload(Message.appointment)
-    message = db.session.scalar(
-        select(Message).where(Message.id == message_id)
+    messages = db.session.scalars(
+        select(Message).where(Message.id.in_(message_ids)).order_by(Message.due_at)
         .options(appointment_path.joinedload(Appointment.client),
                  appointment_path.joinedload(Appointment.appointment_type),
                  appointment_path.joinedload(Appointment.practitioner),
                  appointment_path.joinedload(Appointment.location))
-        .execution_options(populate_existing=True))  # fresh: the claim was a bulk update
+        .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
     practice = Practice.load()
+    for message in messages:
+        _send_one(message, practice, now)
+        if message.status != MessageStatus.HANDED_OVER:
+            db.session.commit()
+    db.session.commit()
+    return sum(message.status == MessageStatus.HANDED_OVER for message in messages)
+
+
+def _send_one(message: Message, practice: Practice, now: datetime) -> None:
     appointment = message.appointment
     reason = reason_not_to_send(message, practice)
     if reason:
@@ -263,8 +276,6 @@ def _send_claimed(message_id: int, now: datetime) -> bool:
         else:
             message.subject, message.body = content["subject"], content["body"]
             _hand_over(message, content, practice, now)
-    db.session.commit()
-    return message.status == MessageStatus.HANDED_OVER
 
 
 def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
