@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from math import ceil, floor, log10
 
 NICE_STEPS = (1, 2, 2.5, 5, 10)  # a tick step is one of these times a power of ten
-MAX_KEY_LABELS = 13  # more labels than this under the columns would overlap: label every n-th one
+LABEL_ROOM = 48  # units a key's label under a column needs ("21 Sept."): closer columns label every n-th one
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def column_chart(keys: Sequence, series: Sequence[Sequence[float]], *, width: in
     top, step = nice_scale(max(totals, default=0))
     slot = plot.width / max(len(keys), 1)
     bar = min(slot * 0.7, 48)
-    every = ceil(len(keys) / MAX_KEY_LABELS) if keys else 1
+    every = ceil(LABEL_ROOM / slot) if keys else 1
     columns = []
     for index, key in enumerate(keys):
         x = plot.left + index * slot + (slot - bar) / 2
@@ -181,7 +181,7 @@ def column_chart(keys: Sequence, series: Sequence[Sequence[float]], *, width: in
         tuple(points),
         tuple(Tick(value, round(plot.bottom - value * plot.height, 1)) for value in (0, 0.5, 1)) if shares is not None
         else (),
-        totals_shown=len(keys) <= 16,
+        totals_shown=len(keys) <= 16 and shares is None,  # a total would sit on the line's dots
     )
 
 

@@ -352,7 +352,7 @@ def _load_template(kind: MessageKind, channel: Channel, language: str, appointme
 def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
               reschedule_link: str = "") -> dict[str, str]:
     """What a template may use, localised in the client's language and the practice's time zone."""
-    return {
+    values = {
         "client_name": appointment.client.name,
         "client_first_name": appointment.client.first_name,
         **moment_variables(appointment.start, practice.timezone, language),
@@ -364,8 +364,10 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
         "practice_name": practice.name,
         "practice_phone": practice.phone,
         "reschedule_link": reschedule_link,
-        **moment_variables(old_start or appointment.start, practice.timezone, language, prefix="old_"),
     }
+    old = moment_variables(old_start, practice.timezone, language, prefix="old_") if old_start else {
+        "old_date": values["date"], "old_time": values["time"]}
+    return values | old
 
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
