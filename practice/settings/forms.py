@@ -112,7 +112,7 @@ class OnlineReschedulingForm(FlaskForm):
     reschedule_horizon_days = IntegerField(_l("How many days ahead clients may move it to"), validators=[
         InputRequired(_l("Enter a number of days.")), NumberRange(1, 365, _l("Enter %(min)d to %(max)d days."))])
     reschedule_step_minutes = SelectField(_l("Offered times every"), coerce=int, choices=[
-        (5, "5 min"), (10, "10 min"), (15, "15 min"), (20, "20 min"), (30, "30 min"), (60, "60 min")])
+        SelectChoice(minutes, f"{minutes} min") for minutes in (5, 10, 15, 20, 30, 60)])
 
 
 class PracticeForm(FlaskForm):
