@@ -270,6 +270,9 @@ def _send_one(message: Message, practice: Practice, now: datetime) -> None:
                                                    or appointment.start <= now):
         _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.TOO_LATE)
     else:
+        if message.kind != MessageKind.PRACTICE_NOTICE:  # the card may have changed since it was planned
+            client = appointment.client
+            message.recipient = client.email if message.channel == Channel.EMAIL else client.mobile
         content = render_message(message, practice)
         if content is None:
             _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.NO_TEMPLATE)
