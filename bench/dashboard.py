@@ -27,7 +27,7 @@ from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.models import (  # noqa: E402
     Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, Location, Message, MessageKind,
-    MessageStatus, NotSentReason, OnlineMove, Practice, Practitioner, Role, User, WorkerBeat, WorkingHours,
+    MessageStatus, NotSentReason, OnlineMove, Practice, Practitioner, Role, SettledFigure, User, WorkerBeat, WorkingHours,
 )
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -162,6 +162,16 @@ def main() -> None:
     queries = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    # Cold: nothing counted yet, as on the very first visit (afterwards the worker keeps the settled months warm).
+    for period in ("4w", "3m", "12m"):
+        with app.app_context():
+            db.session.query(SettledFigure).delete()
+            db.session.commit()
+        queries.clear()
+        started = clock.perf_counter()
+        assert client.get(f"/dashboard/?period={period}").status_code == 200
+        print(f"dashboard {period:>3}, cold (settled months counted and kept): "
+              f"{(clock.perf_counter() - started) * 1000:.1f} ms, {len(queries)} SQL statements")
     worst = 0.0
     for period in ("4w", "3m", "12m"):
         for label, headers in (("full page", {}), ("htmx fragment", {"HX-Request": "true"})):
@@ -179,7 +189,7 @@ def main() -> None:
             worst = max(worst, p95)
             print(f"dashboard {period:>3}, {label}: median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
                   f"SQL queries per render {max(counts)}")
-    print(f"worst p95 {worst:.1f} ms (target: p95 < 150 ms)")
+    print(f"worst p95 {worst:.1f} ms, settled months kept (target: p95 < 150 ms)")
     with app.app_context():
         print_breakdown(now)
 

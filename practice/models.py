@@ -428,6 +428,14 @@ class OnlineMove(db.Model):
     appointment: Mapped[Appointment] = relationship()
 
 
+class SettledFigure(db.Model):
+    """A figure of a stretch of time long enough ago that it no longer changes (settled.py): counted once."""
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class WorkerBeat(db.Model):
     """When the Huey consumer last ran its heartbeat task: the dashboard shows whether it is alive."""
 

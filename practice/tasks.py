@@ -97,6 +97,19 @@ def send_due_messages():
     send_due(datetime.now(UTC))
 
 
+@periodic_task(crontab(hour="3", minute="30"))
+def warm_figures():
+    """At night: count the months that settled since yesterday, so the owner's morning dashboard is quick."""
+    from datetime import UTC, datetime
+
+    from . import practice
+    from .dashboard.services import PERIODS, load_dashboard, period_of
+
+    settings = practice()
+    for name in PERIODS:
+        load_dashboard(period_of(name, datetime.now(UTC), settings.timezone), settings, with_attention=False)
+
+
 @task()
 def replan_reminders():
     """After the reminder settings changed: every upcoming appointment's reminders follow the new rules."""

@@ -14,6 +14,7 @@ from .. import charts
 from ..extensions import db
 from ..messages.services import reason_not_to_send
 from ..messages.usage import FAILED, Month, load_usage, month_starts
+from ..settled import kept_each, settled_count
 from ..models import (
     Appointment, AppointmentStatus, Channel, Channels, Client, Message, MessageKind, MessageStatus, NotSentReason,
     OnlineMove, Practice,
@@ -221,37 +222,57 @@ def _bucket(column, starts: tuple[date, ...], tz: str):
 
 def _load_messages(period: Period):
     """Messages by bucket of their due time, channel and outcome; and those not sent, by reason and channel.
-
-    The first query folds bucket, channel and outcome into one small number to group by: on SQLite that sorts
-    a year of messages in about half the time that grouping by the three columns takes."""
-    start = _midnight(period.buckets[0], period.tz)
-    outcome_number = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
-                            for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
-    channel_number = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
-    key = (_bucket(Message.due_at, period.buckets, period.tz) * (2 * len(Outcome)) + channel_number
-           + outcome_number).label("key")
-    query = select(key, func.count()).where(Message.due_at >= start, Message.due_at < period.end).group_by(key)
-    if period.end - start < NARROW:
-        # A few weeks or months are found fastest through the (status, due_at) index; for a year, reading the
-        # table straight through beats looking up most of its rows one by one (SQLite, bench/dashboard.py).
-        query = query.where(Message.status.in_(list(OUTCOME_OF)))
-    rows = db.session.execute(query).all()
-    counts = {channel: {outcome: [0] * len(period.buckets) for outcome in Outcome} for channel in CHANNEL_ORDER}
-    outcomes = list(Outcome)
-    for number, found in rows:
-        if number is not None:
-            index, rest = divmod(int(number), 2 * len(Outcome))
-            counts[CHANNEL_ORDER[rest // len(Outcome)]][outcomes[rest % len(Outcome)]][index] += found
+    Settled buckets are counted once and kept (settled.py)."""
+    buckets = period.buckets
+    done = settled_count(buckets, period.today)
+    figures = kept_each([f"messages:{period.tz}:{period.unit}:{day}" for day in buckets[:done]],
+                        lambda: _count_messages(buckets[:done], _midnight(buckets[done], period.tz), period.tz))
+    figures += _count_messages(buckets[done:], period.end, period.tz)
+    counts = {channel: {outcome: [figure["counts"][channel][outcome] for figure in figures] for outcome in Outcome}
+              for channel in CHANNEL_ORDER}
     reasons: dict[NotSentReason, dict[Channel, int]] = {}
-    for channel, reason, found in db.session.execute(
-            select(Message.channel, Message.reason, func.count())
-            .where(Message.status == MessageStatus.NOT_SENT, Message.due_at >= start, Message.due_at < period.end)
-            .group_by(Message.channel, Message.reason)):
-        if reason:
-            reasons.setdefault(reason, {})[channel] = found
+    for figure in figures:
+        for reason, per_channel in figure["reasons"].items():
+            for channel, found in per_channel.items():
+                totals = reasons.setdefault(NotSentReason(reason), {})
+                totals[Channel(channel)] = totals.get(Channel(channel), 0) + found
     order = list(NotSentReason)
     ranked = sorted(reasons.items(), key=lambda item: (-sum(item[1].values()), order.index(item[0])))
     return counts, ranked
+
+
+def _count_messages(buckets: tuple[date, ...], end: datetime, tz: str) -> list[dict]:
+    """Per bucket: {"counts": {channel: {outcome: n}}, "reasons": {reason: {channel: n}}} (JSON-able).
+
+    The first query folds bucket, channel and outcome into one small number to group by: on SQLite that sorts
+    a year of messages in about half the time that grouping by the three columns takes."""
+    if not buckets:
+        return []
+    start = _midnight(buckets[0], tz)
+    outcome_number = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
+                            for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
+    channel_number = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
+    key = (_bucket(Message.due_at, buckets, tz) * (2 * len(Outcome)) + channel_number + outcome_number).label("key")
+    query = select(key, func.count()).where(Message.due_at >= start, Message.due_at < end).group_by(key)
+    if end - start < NARROW:
+        # A few weeks or months are found fastest through the (status, due_at) index; for a year, reading the
+        # table straight through beats looking up most of its rows one by one (SQLite, bench/dashboard.py).
+        query = query.where(Message.status.in_(list(OUTCOME_OF)))
+    figures = [{"counts": {channel: {outcome: 0 for outcome in Outcome} for channel in CHANNEL_ORDER},
+                "reasons": {}} for _ in buckets]
+    outcomes = list(Outcome)
+    for number, found in db.session.execute(query).all():
+        if number is not None:
+            index, rest = divmod(int(number), 2 * len(Outcome))
+            figures[index]["counts"][CHANNEL_ORDER[rest // len(Outcome)]][outcomes[rest % len(Outcome)]] += found
+    bucket = _bucket(Message.due_at, buckets, tz).label("bucket")
+    for index, channel, reason, found in db.session.execute(
+            select(bucket, Message.channel, Message.reason, func.count())
+            .where(Message.status == MessageStatus.NOT_SENT, Message.due_at >= start, Message.due_at < end)
+            .group_by(bucket, Message.channel, Message.reason)):
+        if reason:
+            figures[int(index)]["reasons"].setdefault(str(reason), {})[str(channel)] = found
+    return figures
 
 
 def _load_moves_per_week(period: Period) -> list[int]:
@@ -275,17 +296,30 @@ def _load_moves(period: Period) -> list:
 
 
 def _load_no_shows(period: Period) -> list[NoShowMonth]:
-    """Per month: the appointments kept or missed so far, the no-shows, and how many got a reminder. Month,
-    no-show and reminder fold into one number to group by, so the reminder check runs once per appointment."""
+    """Per month: the appointments kept or missed so far, the no-shows, and how many got a reminder. Settled
+    months are counted once and kept (settled.py)."""
+    months = period.months
+    done = settled_count(months, period.today)
+    figures = kept_each([f"no-shows:{period.tz}:{day:%Y-%m}" for day in months[:done]],
+                        lambda: _count_no_shows(months[:done], _midnight(months[done], period.tz), period.tz))
+    figures += _count_no_shows(months[done:], period.end, period.tz)
+    return [NoShowMonth(day, *values) for day, values in zip(months, figures)]
+
+
+def _count_no_shows(months: tuple[date, ...], end: datetime, tz: str) -> list[list[int]]:
+    """Month, no-show and reminder fold into one number to group by, so the reminder check runs once per
+    appointment. Per month: appointments, no-shows, reminded, no-shows reminded."""
+    if not months:
+        return []
     reminded = select(Message.id).where(
         Message.appointment_id == Appointment.id, Message.kind == MessageKind.REMINDER,
         Message.status.in_(GOT_A_REMINDER)).exists()
-    key = (_bucket(Appointment.start, period.months, period.tz) * 4
+    key = (_bucket(Appointment.start, months, tz) * 4
            + case((Appointment.status == AppointmentStatus.NO_SHOW, 2), else_=0)
            + case((reminded, 1), else_=0)).label("key")
-    appointments = (select(key).where(Appointment.start >= _midnight(period.months[0], period.tz),
-                                      Appointment.start < period.end, Appointment.status.in_(KEPT)).subquery())
-    found = [[0, 0, 0, 0] for _ in period.months]  # appointments, no-shows, reminded, no-shows reminded
+    appointments = (select(key).where(Appointment.start >= _midnight(months[0], tz),
+                                      Appointment.start < end, Appointment.status.in_(KEPT)).subquery())
+    found = [[0, 0, 0, 0] for _ in months]  # appointments, no-shows, reminded, no-shows reminded
     for number, count in db.session.execute(
             select(appointments.c.key, func.count()).group_by(appointments.c.key)):
         index, no_show, got_one = int(number) // 4, int(number) % 4 >= 2, int(number) % 2 == 1
@@ -294,7 +328,7 @@ def _load_no_shows(period: Period) -> list[NoShowMonth]:
         figures[1] += count if no_show else 0
         figures[2] += count if got_one else 0
         figures[3] += count if no_show and got_one else 0
-    return [NoShowMonth(day, *figures) for day, figures in zip(period.months, found)]
+    return found
 
 
 # --- what needs attention ---------------------------------------------------------------------------------------
