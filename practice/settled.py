@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .extensions import db
 from .models import SettledFigure
 
-SETTLED_AFTER = timedelta(days=35)  # delivery reports, retries and no-show marks come within days
+SETTLED_AFTER = timedelta(days=14)  # delivery reports (48 h at most), retries (hours) and no-show marks (days)
 
 
 def settled_count(starts: tuple[date, ...], today: date) -> int:

@@ -265,11 +265,13 @@ def _count_messages(buckets: tuple[date, ...], end: datetime, tz: str) -> list[d
         if number is not None:
             index, rest = divmod(int(number), 2 * len(Outcome))
             figures[index]["counts"][CHANNEL_ORDER[rest // len(Outcome)]][outcomes[rest % len(Outcome)]] += found
+    # One bucket is the constant 0, which GROUP BY would read as a column number: then group without it.
     bucket = _bucket(Message.due_at, buckets, tz).label("bucket")
+    grouped = (Message.channel, Message.reason) if len(buckets) == 1 else (bucket, Message.channel, Message.reason)
     for index, channel, reason, found in db.session.execute(
             select(bucket, Message.channel, Message.reason, func.count())
             .where(Message.status == MessageStatus.NOT_SENT, Message.due_at >= start, Message.due_at < end)
-            .group_by(bucket, Message.channel, Message.reason)):
+            .group_by(*grouped)):
         if reason:
             figures[int(index)]["reasons"].setdefault(str(reason), {})[str(channel)] = found
     return figures
