@@ -6,6 +6,7 @@ import hmac
 import logging
 import secrets
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -327,7 +328,8 @@ def _set(message: Message, status: MessageStatus, detail: str = "", reason: NotS
         message.reason = reason
     if detail:
         message.error = detail[:500]
-    db.session.add(MessageEvent(message=message, status=status, detail=(detail or (reason or ""))[:500]))
+    # By id, not by relationship: that would load the message's whole history first.
+    db.session.add(MessageEvent(message_id=message.id, status=status, detail=(detail or (reason or ""))[:500]))
 
 
 # --- content ---------------------------------------------------------------------------------------------------
@@ -375,7 +377,7 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
     local = moment.astimezone(ZoneInfo(tz))
-    day, clock = format_date(local.date(), "full", locale=language), format_time(local.time(), "HH:mm", locale=language)
+    day, clock = _spoken_date(local.date(), language), format_time(local.time(), "HH:mm", locale=language)
     values = {f"{prefix}date": day, f"{prefix}time": clock}
     return values if prefix else {**values, "date_time": f"{day} {clock}"}
 
@@ -405,6 +407,12 @@ def _moved_from(message: Message) -> datetime | None:
         return None
     return db.session.scalar(select(OnlineMove.from_start).where(OnlineMove.appointment_id == message.appointment_id)
                              .order_by(OnlineMove.id.desc()).limit(1))
+
+
+@lru_cache(maxsize=4096)
+def _spoken_date(day, language: str) -> str:
+    """"maandag 7 december 2026": the same few days come up for every message of a run."""
+    return format_date(day, "full", locale=language)
 
 
 def text_to_html(text: str) -> str:
