@@ -285,11 +285,9 @@ def _send_one(message: Message, practice: Practice, now: datetime) -> None:
 def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
     def point_of_no_return():
         # From here on the message may have reached the other side: make that durable, then return at once to
-        # the final write. The commit goes straight to the database connection: the session's own commit does
-        # bookkeeping afterwards, and a worker killed in that gap would leave a marked message that never went.
-        connection = db.session.connection()
-        connection.execute(update(Message).where(Message.id == message.id).values(handed_over_at=now))
-        connection.connection.dbapi_connection.commit()
+        # the final write. Straight on the database connection: the session's commit does bookkeeping after
+        # the commit, and a worker killed in that gap would leave a marked message that never went out.
+        _mark_handed_over(message.id, now)
 
     try:
         if message.channel == Channel.EMAIL:
@@ -320,6 +318,19 @@ def _hand_over(message: Message, content: dict, practice: Practice, now: datetim
     else:
         message.provider_ref, message.handed_over_at = reference, now
         _set(message, MessageStatus.HANDED_OVER)
+
+
+def _mark_handed_over(message_id: int, now: datetime) -> None:
+    """UPDATE message SET handed_over_at and COMMIT, in plain SQL on the session's own connection."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    convert = Message.__table__.c.handed_over_at.type.bind_processor(dialect) or (lambda value: value)
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    cursor.execute(f"UPDATE message SET handed_over_at = {mark} WHERE id = {mark}", (convert(now), message_id))
+    cursor.close()
+    raw.commit()
 
 
 def _set(message: Message, status: MessageStatus, detail: str = "", reason: NotSentReason | None = None) -> None:
