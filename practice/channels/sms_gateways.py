@@ -63,10 +63,10 @@ class KannelGateway:
         parts = urllib.parse.urlsplit(url)
         self._connection = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         self._host, self._port, self._path = parts.hostname, parts.port, parts.path or "/cgi-bin/sendsms"
+        self._login = urllib.parse.urlencode({"username": username, "password": password, "dlr-mask": "31"})
 
     def send(self, sms: Sms, report_url: str) -> str | None:
-        arguments = {"username": self.username, "password": self.password, "from": sms.sender,
-                     "to": sms.to.lstrip("+"), "text": sms.text, "dlr-mask": "31",
+        arguments = {"from": sms.sender, "to": sms.to.lstrip("+"), "text": sms.text,
                      # Kannel fills in %d (type) and %A (its answer) when it calls back.
                      "dlr-url": f"{report_url}{'&' if '?' in report_url else '?'}type=%d&answer=%A"}
         if sms.unicode:
@@ -78,7 +78,7 @@ class KannelGateway:
             except OSError as error:  # refused, no route, or no answer to connect: Kannel never saw it
                 raise SmsFailure("unreachable", f"Kannel unreachable: {error}", retry=True) from error
             try:
-                connection.request("GET", f"{self._path}?{urllib.parse.urlencode(arguments)}")
+                connection.request("GET", f"{self._path}?{self._login}&{urllib.parse.urlencode(arguments)}")
                 response = connection.getresponse()
                 answer = response.read().decode("utf-8", "replace").strip()
             except (TimeoutError, socket.timeout) as error:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from flask import current_app, g
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -388,7 +388,7 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
     local = moment.astimezone(ZoneInfo(tz))
-    day, clock = _spoken_date(local.date(), language), format_time(local.time(), "HH:mm", locale=language)
+    day, clock = _spoken_date(local.date(), language), local.strftime("%H:%M")  # HH:mm, the same in nl, de, en
     values = {f"{prefix}date": day, f"{prefix}time": clock}
     return values if prefix else {**values, "date_time": f"{day} {clock}"}
 
