@@ -81,7 +81,14 @@ def unicode_characters(text: str) -> list[str]:
 
 def _encoding(text: str) -> str:
     # The GSM 7 bit default alphabet (with its extension) when it can represent every character, else UCS-2.
-    return GSM7 if all(char in _GSM7_ALL for char in text) else UCS2
+    return GSM7 if _GSM7_ALL.issuperset(text) else UCS2
+
+
+def _units(text: str, encoding: str) -> int:
+    """What `_cost` adds up to, counted in C: every message a worker sends is measured."""
+    if encoding == GSM7:
+        return len(text) + sum(map(text.count, GSM7_EXTENSION))
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _cost(char: str, encoding: str) -> int:
@@ -92,7 +99,7 @@ def _cost(char: str, encoding: str) -> int:
 
 def _layout(text: str) -> tuple[str, int, list[str]]:
     encoding = _encoding(text)
-    units = sum(_cost(char, encoding) for char in text)
+    units = _units(text, encoding)
     if not text:
         return encoding, 0, []
     if units <= _SINGLE[encoding]:

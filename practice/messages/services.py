@@ -166,7 +166,7 @@ def due_message_ids(now: datetime, limit: int = 1000) -> list[int]:
     return list(db.session.scalars(query))
 
 
-CLAIM_BATCH = 50  # claimed at once by a worker; small enough that the claims stay young while it sends
+CLAIM_BATCH = 200  # claimed at once by a worker; small enough that the claims stay young while it sends
 
 
 def send_due(now: datetime) -> int:
