@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import current_app, g
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import schedule
@@ -251,38 +251,38 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
                  appointment_path.joinedload(Appointment.practitioner),
                  appointment_path.joinedload(Appointment.location))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
-    practice = Practice.load()
+    practice, events = Practice.load(), []
     for message in messages:
-        _send_one(message, practice, now)
+        _send_one(message, practice, now, events)
         if message.status != MessageStatus.HANDED_OVER:
-            db.session.commit()
-    db.session.commit()
+            _commit_batch(events)
+    _commit_batch(events)
     return sum(message.status == MessageStatus.HANDED_OVER for message in messages)
 
 
-def _send_one(message: Message, practice: Practice, now: datetime) -> None:
+def _send_one(message: Message, practice: Practice, now: datetime, events: list[dict]) -> None:
     appointment = message.appointment
     reason = reason_not_to_send(message, practice)
     if reason:
-        _set(message, MessageStatus.NOT_SENT, reason=reason)
+        _set(events, message, MessageStatus.NOT_SENT, reason=reason)
     elif message.kind == MessageKind.REMINDER and not message.dedupe_key.endswith(appointment.start.isoformat()):
-        _set(message, MessageStatus.WITHDRAWN, "the appointment has moved since this reminder was planned")
+        _set(events, message, MessageStatus.WITHDRAWN, "the appointment has moved since this reminder was planned")
     elif message.kind == MessageKind.REMINDER and (appointment.status != AppointmentStatus.BOOKED
                                                    or appointment.start <= now):
-        _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.TOO_LATE)
+        _set(events, message, MessageStatus.NOT_SENT, reason=NotSentReason.TOO_LATE)
     else:
         if message.kind != MessageKind.PRACTICE_NOTICE:  # the card may have changed since it was planned
             client = appointment.client
             message.recipient = client.email if message.channel == Channel.EMAIL else client.mobile
         content = render_message(message, practice)
         if content is None:
-            _set(message, MessageStatus.NOT_SENT, reason=NotSentReason.NO_TEMPLATE)
+            _set(events, message, MessageStatus.NOT_SENT, reason=NotSentReason.NO_TEMPLATE)
         else:
             message.subject, message.body = content["subject"], content["body"]
-            _hand_over(message, content, practice, now)
+            _hand_over(message, content, practice, now, events)
 
 
-def _hand_over(message: Message, content: dict, practice: Practice, now: datetime) -> None:
+def _hand_over(message: Message, content: dict, practice: Practice, now: datetime, events: list[dict]) -> None:
     def point_of_no_return():
         # From here on the message may have reached the other side: make that durable, then return at once to
         # the final write. Straight on the database connection: the session's commit does bookkeeping after
@@ -306,18 +306,18 @@ def _hand_over(message: Message, content: dict, practice: Practice, now: datetim
         detail = str(failure)
         if retry and message.attempts <= len(RETRY_DELAYS):
             message.due_at, message.handed_over_at = now + RETRY_DELAYS[message.attempts - 1], None
-            _set(message, MessageStatus.PLANNED, f"attempt {message.attempts} failed, next at {message.due_at:%H:%M} UTC: {detail}")
+            _set(events, message, MessageStatus.PLANNED, f"attempt {message.attempts} failed, next at {message.due_at:%H:%M} UTC: {detail}")
         else:
             status = failure.status if isinstance(failure, SmsFailure) else (
                 MessageStatus.UNREACHABLE if message.channel == Channel.SMS else MessageStatus.PROVIDER_ERROR)
-            _set(message, MessageStatus(status), detail)
+            _set(events, message, MessageStatus(status), detail)
     except PermanentFailure as failure:
-        _set(message, MessageStatus.PROVIDER_REFUSED, str(failure))
+        _set(events, message, MessageStatus.PROVIDER_REFUSED, str(failure))
     except OutcomeUnknown as failure:
-        _set(message, MessageStatus.UNKNOWN, str(failure))
+        _set(events, message, MessageStatus.UNKNOWN, str(failure))
     else:
         message.provider_ref, message.handed_over_at = reference, now
-        _set(message, MessageStatus.HANDED_OVER)
+        _set(events, message, MessageStatus.HANDED_OVER)
 
 
 def _mark_handed_over(message_id: int, now: datetime) -> None:
@@ -333,14 +333,24 @@ def _mark_handed_over(message_id: int, now: datetime) -> None:
     raw.commit()
 
 
-def _set(message: Message, status: MessageStatus, detail: str = "", reason: NotSentReason | None = None) -> None:
+def _set(events: list[dict], message: Message, status: MessageStatus, detail: str = "",
+         reason: NotSentReason | None = None) -> None:
+    """Move the message on and note the step for its history (`events`, written by _commit_batch)."""
     message.status, message.status_at = status, utcnow()
     if reason:
         message.reason = reason
     if detail:
         message.error = detail[:500]
-    # By id, not by relationship: that would load the message's whole history first.
-    db.session.add(MessageEvent(message_id=message.id, status=status, detail=(detail or (reason or ""))[:500]))
+    events.append({"message_id": message.id, "status": status, "detail": (detail or (reason or ""))[:500],
+                   "at": message.status_at})
+
+
+def _commit_batch(events: list[dict]) -> None:
+    """The messages' new states and their history rows, in one transaction (history as one multi-row insert)."""
+    if events:
+        db.session.execute(insert(MessageEvent), events)
+        events.clear()
+    db.session.commit()
 
 
 # --- content ---------------------------------------------------------------------------------------------------
