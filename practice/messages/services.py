@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask import current_app, g
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import schedule
 from .. import sms as sms_rules
@@ -243,13 +243,14 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
     together at the end, which is safe: each hand-over already committed its point of no return, so a worker
     dying before the end leaves nothing that would go out twice. A failure is committed at once, so that such
     a worker is never taken to have handed over what the server refused."""
+    # Appointments and clients joined in; the few practitioners, types and locations in one query each.
     appointment_path = joinedload(Message.appointment)
     messages = db.session.scalars(
         select(Message).where(Message.id.in_(message_ids)).order_by(Message.due_at)
         .options(appointment_path.joinedload(Appointment.client),
-                 appointment_path.joinedload(Appointment.appointment_type),
-                 appointment_path.joinedload(Appointment.practitioner),
-                 appointment_path.joinedload(Appointment.location))
+                 appointment_path.selectinload(Appointment.appointment_type),
+                 appointment_path.selectinload(Appointment.practitioner),
+                 appointment_path.selectinload(Appointment.location))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
     practice, events = Practice.load(), []
     for message in messages:
