@@ -1,6 +1,6 @@
 """Timed sends at scale: 1,000,000 appointments (10,000 a day over 100 days), half of them already past with
-their reminders sent. Prints how long planning one day's 10,000 reminders takes (plan_reminders, as a booking
-or a rules change does it), and how long the worker's due-selection query takes when they are all due at 07:00.
+their reminders sent. Prints how long planning one day's 10,000 reminders takes (plan_reminders_for, as a rules
+change does it), and how long the worker's due-selection query takes when they are all due at 07:00.
 The send run's rate against the bare baseline is bench/send_rate.py (the same path: send_due).
 
     .venv/bin/python bench/reminders.py [--per-day 10000] [--days 100] [--runs 30]
@@ -20,6 +20,7 @@ os.environ.setdefault("PRACTICE_INSTANCE", tempfile.mkdtemp(prefix="practice-ben
 os.environ.setdefault("HUEY_URL", "memory://")
 
 from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy.orm import joinedload  # noqa: E402
 
 from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
@@ -90,10 +91,11 @@ def main() -> None:
         started = clock.perf_counter()
         practice = Practice.load()
         appointments = db.session.scalars(select(Appointment).where(
-            Appointment.overlapping(day_start, day_start + timedelta(days=1)))).all()
-        for appointment in appointments:
-            services.plan_reminders(appointment, practice, booked_at)
-        db.session.commit()
+            Appointment.overlapping(day_start, day_start + timedelta(days=1)))
+            .options(joinedload(Appointment.client), joinedload(Appointment.appointment_type))).all()
+        for start in range(0, len(appointments), 1000):  # as replan_upcoming_reminders does it
+            services.plan_reminders_for(appointments[start:start + 1000], practice, booked_at)
+            db.session.commit()
         planning = clock.perf_counter() - started
         print(f"planning {len(appointments):,} reminders for {SHOWN}: {planning:.2f} s "
               f"({len(appointments) / planning:,.0f} a second)")

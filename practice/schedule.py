@@ -115,6 +115,7 @@ def rules_to_text(rules: Iterable[ReminderRule]) -> str:
     return ";".join(rule.to_text() for rule in rules)
 
 
+@lru_cache(maxsize=64)
 def rules_from_text(text: str) -> tuple[ReminderRule, ...]:
     """What `rules_to_text` wrote; the empty text means no reminders."""
     rules = tuple(ReminderRule.from_text(part) for part in text.split(";")) if text else ()

@@ -88,7 +88,7 @@ def _units(text: str, encoding: str) -> int:
     """What `_cost` adds up to, counted in C: every message a worker sends is measured."""
     if encoding == GSM7:
         return len(text) + sum(map(text.count, GSM7_EXTENSION))
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one unit, as in _cost
 
 
 def _cost(char: str, encoding: str) -> int:

@@ -203,14 +203,20 @@ def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, excl
 def _within_working_hours(practitioner: Practitioner, location_id: int, start: datetime, end: datetime,
                           tz: str) -> bool:
     day = start.astimezone(ZoneInfo(tz)).date()
+    hours, time_off = load_working_day(practitioner.id, location_id, day, tz)
+    return fits_within(Interval(start, end), subtract(working_intervals(day, hours, tz), time_off))
+
+
+def load_working_day(practitioner_id: int, location_id: int, day: date, tz: str) -> tuple[list[WeeklyHours],
+                                                                                          list[Interval]]:
+    """A practitioner's weekly hours at a location, and their time off touching `day`."""
     hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
-        select(WorkingHours).where(WorkingHours.practitioner_id == practitioner.id,
+        select(WorkingHours).where(WorkingHours.practitioner_id == practitioner_id,
                                    WorkingHours.location_id == location_id))]
     first, last = day_bounds(day, tz)
     time_off = [Interval(t.start, t.end) for t in db.session.scalars(
-        select(TimeOff).where(TimeOff.practitioner_id == practitioner.id, TimeOff.start < last, TimeOff.end > first))]
-    free = subtract(working_intervals(day, hours, tz), time_off)
-    return fits_within(Interval(start, end), free)
+        select(TimeOff).where(TimeOff.practitioner_id == practitioner_id, TimeOff.start < last, TimeOff.end > first))]
+    return hours, time_off
 
 
 def local_moment(day: date, at: time, tz: str) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, false, func, literal_column, not_, or_, selec
 from .. import charts
 from ..extensions import db
 from ..messages.services import reason_not_to_send
-from ..messages.usage import FAILED, Month, load_usage, month_starts
+from ..messages.usage import FAILED, Month, add_months, load_usage, month_starts
 from ..settled import kept_each, settled_count
 from ..models import (
     Appointment, AppointmentStatus, Channel, Channels, Client, Message, MessageKind, MessageStatus, NotSentReason,
@@ -80,16 +80,11 @@ def period_of(name: str | None, now: datetime, tz: str) -> Period:
     if name == "4w":
         weeks = tuple(monday - timedelta(weeks=n) for n in range(3, -1, -1))
         return Period(name, "week", weeks, weeks, tuple(month_starts(weeks[0], today)), now, tz)
-    first_month = _months_before(today.replace(day=1), 2 if name == "3m" else 11)
+    first_month = add_months(today, -2 if name == "3m" else -11)
     months = tuple(month_starts(first_month, today))
     first_monday = first_month - timedelta(days=first_month.weekday())
     weeks = tuple(first_monday + timedelta(weeks=n) for n in range((monday - first_monday).days // 7 + 1))
     return Period(name, "week" if name == "3m" else "month", weeks if name == "3m" else months, weeks, months, now, tz)
-
-
-def _months_before(first_day: date, count: int) -> date:
-    year, month = divmod(first_day.year * 12 + first_day.month - 1 - count, 12)
-    return date(year, month + 1, 1)
 
 
 # --- the figures ------------------------------------------------------------------------------------------------

@@ -75,8 +75,10 @@ def reminder_rules(appointment: Appointment, practice: Practice) -> tuple[schedu
     return schedule.rules_from_text(practice.reminder_rules if own is None else own)
 
 
-def plan_reminders(appointment: Appointment, practice: Practice, now: datetime) -> list[Message]:
+def plan_reminders(appointment: Appointment, practice: Practice, now: datetime,
+                   existing: list[Message] | None = None) -> list[Message]:
     """Bring the appointment's reminders in line with its time, rules and channels. Not committed.
+    `existing`: its reminders, when the caller has read them already (plan_reminders_for).
 
     A reminder is known by its key (appointment, rule, channel, start): planned ones that no longer fit are
     withdrawn, a withdrawn one that fits again comes back, and one already sent for this very start is
@@ -89,8 +91,10 @@ def plan_reminders(appointment: Appointment, practice: Practice, now: datetime) 
                                        subdivision=practice.subdivision)
             for channel in _wanted(appointment.reminder_channels):
                 wanted[f"{appointment.id}:reminder{number}:{channel}:{appointment.start.isoformat()}"] = (channel, due)
-    existing = {message.dedupe_key: message for message in db.session.scalars(
-        select(Message).where(Message.appointment_id == appointment.id, Message.kind == MessageKind.REMINDER))}
+    if existing is None:
+        existing = db.session.scalars(select(Message).where(Message.appointment_id == appointment.id,
+                                                            Message.kind == MessageKind.REMINDER))
+    existing = {message.dedupe_key: message for message in existing}
     for key, message in existing.items():
         if message.status == MessageStatus.PLANNED and key not in wanted:
             message.status, message.status_at = MessageStatus.WITHDRAWN, now
@@ -147,15 +151,28 @@ def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | 
     return None
 
 
-def replan_upcoming_reminders(now: datetime) -> int:
+def plan_reminders_for(appointments: list[Appointment], practice: Practice, now: datetime) -> None:
+    """plan_reminders for many appointments, their existing reminders read in one query. Not committed."""
+    existing: dict[int, list[Message]] = {appointment.id: [] for appointment in appointments}
+    for message in db.session.scalars(select(Message).where(Message.kind == MessageKind.REMINDER,
+                                                            Message.appointment_id.in_(list(existing)))):
+        existing[message.appointment_id].append(message)
+    for appointment in appointments:
+        plan_reminders(appointment, practice, now, existing[appointment.id])
+
+
+def replan_upcoming_reminders(now: datetime, batch: int = 1000) -> int:
     """Plan the reminders of every booked appointment still ahead anew (after the rules changed)."""
-    practice = Practice.load()
-    upcoming = db.session.scalars(select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED,
-                                                            Appointment.start > now)).all()
-    for appointment in upcoming:
-        plan_reminders(appointment, practice, now)
-    db.session.commit()
-    return len(upcoming)
+    practice, after, count = Practice.load(), 0, 0
+    while upcoming := db.session.scalars(
+            select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED, Appointment.start > now,
+                                      Appointment.id > after)
+            .options(joinedload(Appointment.client), joinedload(Appointment.appointment_type))
+            .order_by(Appointment.id).limit(batch)).all():
+        plan_reminders_for(upcoming, practice, now)
+        db.session.commit()
+        after, count = upcoming[-1].id, count + len(upcoming)
+    return count
 
 
 # --- sending: claim, commit, hand over, record ----------------------------------------------------------------

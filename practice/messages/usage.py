@@ -25,12 +25,18 @@ class Month:
     cost_cents: int
 
 
+def add_months(day: date, count: int) -> date:
+    """The first day of the month `count` months after `day`'s (before it, for a negative count)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
+    return date(year, month + 1, 1)
+
+
 def month_starts(first: date, last: date) -> list[date]:
     """The first days of every month from `first`'s month to `last`'s month."""
     months, day = [], first.replace(day=1)
     while day <= last:
         months.append(day)
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        day = add_months(day, 1)
     return months
 
 
@@ -67,8 +73,7 @@ def _count(starts: list[date], tz: str) -> list[list[int]]:
 
 
 def _next_month(day: date, zone: ZoneInfo) -> datetime:
-    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return datetime.combine(following, datetime.min.time(), zone).astimezone(UTC)
+    return datetime.combine(add_months(day, 1), datetime.min.time(), zone).astimezone(UTC)
 
 
 def usage_csv(months: list[Month]) -> str:

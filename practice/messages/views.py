@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
@@ -110,8 +110,7 @@ def usage_csv():
 def _usage_months():
     """The last twelve months, this one included."""
     today = datetime.now(ZoneInfo(practice().timezone)).date()
-    year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
-    return message_usage.load_usage(date(year, month + 1, 1), today, practice().timezone)
+    return message_usage.load_usage(message_usage.add_months(today, -11), today, practice().timezone)
 
 
 # --- the template editor (owner) -----------------------------------------------------------------------------

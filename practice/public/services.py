@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..agenda import services as agenda
-from ..availability import Interval, WeeklyHours, free_times
+from ..availability import Interval, free_times
 from ..extensions import db
-from ..models import Appointment, AppointmentStatus, Practice, TimeOff, WorkingHours
+from ..models import Appointment, AppointmentStatus, Practice
 
 
 class MoveRefused(ValueError):
@@ -49,14 +49,10 @@ def free_times_for(appointment: Appointment, day: date, practice: Practice, now:
         return []
     tz = practice.timezone
     start, end = agenda.day_bounds(day, tz)
-    hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
-        select(WorkingHours).where(WorkingHours.practitioner_id == appointment.practitioner_id,
-                                   WorkingHours.location_id == appointment.location_id))]
+    hours, time_off = agenda.load_working_day(appointment.practitioner_id, appointment.location_id, day, tz)
     busy = [Interval(a.start, a.end) for a in db.session.scalars(select(Appointment).where(
         Appointment.practitioner_id == appointment.practitioner_id, Appointment.id != appointment.id,
-        Appointment.status != AppointmentStatus.CANCELLED, Appointment.overlapping(start, end)))]
-    busy += [Interval(t.start, t.end) for t in db.session.scalars(select(TimeOff).where(
-        TimeOff.practitioner_id == appointment.practitioner_id, TimeOff.start < end, TimeOff.end > start))]
+        Appointment.status != AppointmentStatus.CANCELLED, Appointment.overlapping(start, end)))] + time_off
     duration = timedelta(minutes=appointment.appointment_type.duration_minutes)  # as the agenda books it
     times = free_times(day, hours=hours, busy=busy, duration=duration, tz=tz,
                        step=timedelta(minutes=practice.reschedule_step_minutes),

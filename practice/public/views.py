@@ -60,9 +60,10 @@ def appointment(token):
 def times(token):
     found = _appointment_or_404(token)
     settings, now = practice(), datetime.now(UTC)
-    if services.why_not_movable(found, settings, now):
+    refusal = services.why_not_movable(found, settings, now)
+    if refusal:
         return render_fragment("public/_times.html", 409, appointment=found, token=token, day=None, times=[],
-                               problem=services.why_not_movable(found, settings, now))
+                               problem=refusal)
     day = _day(request.args.get("day")) or services.bookable_days(settings, now)[0]
     return render_fragment("public/_times.html", appointment=found, token=token, day=day,
                            times=services.free_times_for(found, day, settings, now), problem=None)
