@@ -1,4 +1,5 @@
-"""Factories and real servers for the tests: each test gets its own SQLite database; servers bind
+"""Factories and real servers for the tests: each test gets its own database on the stack the run uses
+(tests/stack.py: SQLite by default, PostgreSQL and Redis with PRACTICE_TEST_STACK=production); servers bind
 127.0.0.1 on a free port and stop at teardown."""
 import os
 import re
@@ -18,6 +19,7 @@ os.environ["HUEY_URL"] = "memory://"
 from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.models import Practice, Role, User  # noqa: E402
+from tests import stack as stacks  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,14 +31,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stack(name, reason): the test only makes sense on that stack")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("stack")
+        if marker and marker.args[0] != stacks.NAME:
+            item.add_marker(pytest.mark.skip(reason=f"{marker.args[0]} stack only: {marker.kwargs['reason']}"))
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The parts this run stands on: started once, stopped at the end of the run."""
+    parts = stacks.start(free_port)
+    yield parts
+    parts.stop()
+
+
 @pytest.fixture
-def app(tmp_path):
+def database_url(stack, tmp_path):
+    """A database of the test's own, with the tables (created from the models, as the migrations would)."""
+    yield stack.database(tmp_path)
+    stack.release()
+
+
+@pytest.fixture
+def empty_database_url(stack, tmp_path):
+    """A database of the test's own without tables, for the migrations to build."""
+    yield stack.database(tmp_path, empty=True)
+    stack.release()
+
+
+@pytest.fixture
+def app(database_url):
     """A fresh app and database. No app context stays pushed: like in production, every request and
     every `with app.app_context()` block of a test gets its own (its own `g` and its own DB session)."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'practice.db'}",
-    })
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         db.create_all()
         db.session.add(Practice(name="Fysio Test", email="info@fysio.test", phone="+31 20 555 0100"))
@@ -44,6 +76,13 @@ def app(tmp_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def environment(app, stack, tmp_path) -> dict:
+    """The environment for a process the test starts (consumer, flask command, web server): the test's
+    database and a queue of its own on the run's stack."""
+    return stack.environment(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from practice.extensions import db
 from practice.messages import services
 from practice.models import Appointment, Channel, Channels, Client, Message, MessageKind, MessageStatus
 from tests.integration.test_messages import use_smtp
-from tests.integration.test_worker import ROOT, _environment, _wait_for
+from tests.integration.test_worker import ROOT, _wait_for
 
 REMINDERS = 500
 CLAIM_SECONDS = 12
@@ -57,9 +57,9 @@ def _statuses(app) -> Counter:
 
 
 def test_reminders_arrive_exactly_once_though_consumers_are_killed_at_random_moments(app, agenda, smtp_server,
-                                                                                      tmp_path):
+                                                                                      environment):
     _due_reminders(app, agenda, REMINDERS)
-    environment = _environment(tmp_path) | {
+    environment = environment | {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "MAIL_FROM": "agenda@example.com",
         # A claim must outlive the slowest live send (SMTP timeouts, SQLite lock waits under a loaded machine).
         "SMTP_TIMEOUT": "3", "MESSAGE_CLAIM_SECONDS": str(CLAIM_SECONDS)}

@@ -50,11 +50,11 @@ def test_development_defaults_are_embedded(tmp_path):
     assert load_config({"PRACTICE_INSTANCE": str(tmp_path)})["SECRET_KEY"] == config["SECRET_KEY"]
 
 
-def test_migrations_build_exactly_the_models(tmp_path):
+def test_migrations_build_exactly_the_models(empty_database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -119,3 +119,12 @@ def test_the_owner_changes_practice_settings_and_bad_input_changes_nothing(app, 
 
         practice = Practice.load()
         assert (practice.name, practice.timezone, practice.subdivision) == ("Fysio Noord", "Europe/Berlin", "BY")
+
+
+def test_the_suite_runs_on_the_stack_it_names(app, environment, stack):
+    """PRACTICE_TEST_STACK=production really puts the app and the processes it spawns on PostgreSQL and Redis."""
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    expected = ("postgresql", "redis://") if stack.name == "production" else ("sqlite", "sqlite:///")
+    assert (dialect, environment["HUEY_URL"][:len(expected[1])]) == expected
+    assert environment["DATABASE_URL"] == app.config["SQLALCHEMY_DATABASE_URI"]

@@ -1,5 +1,4 @@
 """The Huey consumer starts with one command against the embedded default and runs our tasks."""
-import os
 import signal
 import subprocess
 import sys
@@ -11,16 +10,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _environment(tmp_path) -> dict:
-    return os.environ | {
-        "PRACTICE_INSTANCE": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'practice.db'}",
-        "HUEY_URL": f"sqlite:///{tmp_path / 'huey.db'}",
-    }
-
-
-def _beats(tmp_path) -> list:
-    engine = create_engine(f"sqlite:///{tmp_path / 'practice.db'}")
+def _beats(environment) -> list:
+    engine = create_engine(environment["DATABASE_URL"])
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT seen_at FROM worker_beat")).all()
     engine.dispose()
@@ -36,17 +27,16 @@ def _wait_for(condition, seconds=30.0):
     return False
 
 
-def test_flask_worker_runs_the_heartbeat_and_an_enqueued_task(app, tmp_path):
-    environment = _environment(tmp_path)
+def test_flask_worker_runs_the_heartbeat_and_an_enqueued_task(environment):
     consumer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
                                 env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        assert _wait_for(lambda: len(_beats(tmp_path)) == 1), "the periodic heartbeat did not run at start"
-        first = _beats(tmp_path)[0]
+        assert _wait_for(lambda: len(_beats(environment)) == 1), "the periodic heartbeat did not run at start"
+        first = _beats(environment)[0]
         # The web process enqueues into the same SQLite queue; the consumer picks it up.
         subprocess.run([sys.executable, "-c", "from practice.tasks import heartbeat; heartbeat()"], cwd=ROOT,
                        env=environment, check=True)
-        assert _wait_for(lambda: _beats(tmp_path)[0] > first), "the enqueued task did not run"
+        assert _wait_for(lambda: _beats(environment)[0] > first), "the enqueued task did not run"
     finally:
         consumer.terminate()
         output = consumer.communicate(timeout=40)[0].decode()
@@ -54,7 +44,7 @@ def test_flask_worker_runs_the_heartbeat_and_an_enqueued_task(app, tmp_path):
     assert consumer.returncode == 0, output
 
 
-def test_flask_dev_serves_the_demo_practice_and_its_worker_runs(tmp_path):
+def test_flask_dev_serves_the_demo_practice_and_its_worker_runs(stack, empty_database_url, tmp_path):
     """The README's first command ends in `flask dev`: login page, demo owner, today's agenda."""
     import http.cookiejar
     import re
@@ -64,7 +54,7 @@ def test_flask_dev_serves_the_demo_practice_and_its_worker_runs(tmp_path):
     from tests.conftest import free_port
 
     port = free_port()
-    environment = _environment(tmp_path)
+    environment = stack.environment(tmp_path, empty_database_url)  # flask dev migrates it and loads the demo
     server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "dev", "--port", str(port)], cwd=ROOT,
                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -84,7 +74,7 @@ def test_flask_dev_serves_the_demo_practice_and_its_worker_runs(tmp_path):
         agenda = opener.open(f"{base}/login", data=form, timeout=10)
         assert agenda.url.endswith("/agenda/")
         assert "data-test=\"agenda-day\"" in agenda.read().decode()
-        assert _wait_for(lambda: len(_beats(tmp_path)) >= 1), "the worker started by flask dev did not run"
+        assert _wait_for(lambda: len(_beats(environment)) >= 1), "the worker started by flask dev did not run"
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C
         output = server.communicate(timeout=60)[0].decode()
