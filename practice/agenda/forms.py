@@ -4,7 +4,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..clients.forms import channel_choices
+from ..clients.forms import CHANNEL_LABELS, channel_choices
+from ..models import Channels
 
 
 class AppointmentForm(FlaskForm):
@@ -19,12 +20,21 @@ class AppointmentForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
     outside_hours = BooleanField(_l("Book outside working hours anyway"))
 
-    def __init__(self, *args, practitioners, types, locations, sms_enabled: bool, new: bool, **kwargs):
+    def __init__(self, *args, practitioners, types, locations, sms_enabled: bool,
+                 stored_channels: tuple[Channels, Channels] | None, **kwargs):
+        """`stored_channels`: the appointment's confirmation and reminder channels; None for a new appointment."""
         super().__init__(*args, **kwargs)
         self.practitioner_id.choices = [SelectChoice(p.id, p.name) for p in practitioners]
         self.appointment_type_id.choices = [SelectChoice(t.id, f"{t.name} ({t.duration_minutes} min)") for t in types]
         self.location_id.choices = [SelectChoice(loc.id, loc.name) for loc in locations]
         channels = channel_choices(sms_enabled)
-        # A new appointment copies the client's preference unless staff choose otherwise.
-        first = [SelectChoice("", _l("As on the client card"))] if new else []
-        self.confirmation_channels.choices = self.reminder_channels.choices = first + channels
+        if stored_channels is None:
+            # A new appointment copies the client's preference unless staff choose otherwise.
+            self.confirmation_channels.choices = self.reminder_channels.choices = [
+                SelectChoice("", _l("As on the client card")), *channels]
+            return
+        # The stored channels stay on offer even after SMS was switched off: a select without its value shows
+        # its first option ("None"), and saving that would withdraw the appointment's messages unasked.
+        for field, stored in zip((self.confirmation_channels, self.reminder_channels), stored_channels):
+            missing = stored not in {choice.value for choice in channels}
+            field.choices = [*channels, SelectChoice(stored.value, CHANNEL_LABELS[stored])] if missing else channels

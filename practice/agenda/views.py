@@ -143,11 +143,18 @@ def _agenda(state: dict) -> dict:
     }
 
 
-def _form(current: Appointment | None) -> AppointmentForm:
+def _form(current: Appointment | None, *, from_request: bool = True) -> AppointmentForm:
+    """The appointment form, filled from the posted request if there is one (`from_request`), else from `current`.
+
+    A panel shown after a stored change must not echo the request: the booking form posts "" ("as on the client
+    card"), which the edit form does not offer, so the browser would show "None" and the next save would
+    withdraw every planned message."""
     settings = practice()
+    source = {} if from_request else {"formdata": None}
+    stored = (current.confirmation_channels, current.reminder_channels) if current else None
     return AppointmentForm(obj=_form_data(current) if current else None, practitioners=services.load_practitioners(),
                            types=services.load_appointment_types(), locations=services.load_locations(),
-                           sms_enabled=settings.sms_enabled, new=current is None)
+                           sms_enabled=settings.sms_enabled, stored_channels=stored, **source)
 
 
 def _form_data(current: Appointment):
@@ -188,7 +195,8 @@ def _form_panel(form: AppointmentForm, current: Appointment | None):
 
 
 def _panel(current: Appointment, *, saved=False, form=None, status=200, action_error=None):
-    form = form or _form(current)
+    """The appointment's panel; without `form`, the form shows what is stored, whatever was posted."""
+    form = form or _form(current, from_request=False)
     headers_trigger = CHANGED if saved else None
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,

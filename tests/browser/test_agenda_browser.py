@@ -1,12 +1,14 @@
 """The front desk works the agenda through htmx: every change updates the page without reloading it."""
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from practice.extensions import db
-from practice.models import Appointment, AppointmentStatus, Client, Practice
-from tests.conftest import PASSWORD, make_user
+from practice.models import (
+    Appointment, AppointmentStatus, Channels, Client, Message, MessageKind, MessageStatus, Practice,
+)
+from tests.conftest import PASSWORD, make_client, make_user
 from practice.models import Role
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -134,3 +136,49 @@ def test_an_overlapping_booking_is_refused_in_the_panel(app, page, agenda):
     panel.get_by_text("already has an appointment").wait_for()
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Appointment.id))) == 1
+
+
+def test_saving_a_note_right_after_booking_keeps_the_planned_reminders(app, page, agenda):
+    client_id = make_client(app, confirmation_channels=Channels.EMAIL, reminder_channels=Channels.EMAIL)
+    _log_in(page, make_user(app, Role.STAFF))
+
+    # Book four days ahead from the agenda, channels left "as on the client card".
+    page.get_by_role("link", name="New appointment").click()
+    panel = page.locator("[data-test=panel]")
+    panel.get_by_label("Search a client").fill("Vries")
+    panel.get_by_label("Anna de Vries").check()
+    panel.get_by_label("Date").fill((datetime.now(ZONE).date() + timedelta(days=4)).isoformat())
+    panel.get_by_label("Time").fill("10:00")
+    panel.get_by_label("Practitioner").select_option(label="Sophie Verbeek")
+    panel.get_by_label("Appointment type").select_option(label="Behandeling (30 min)")
+    assert panel.get_by_label("Reminders by").input_value() == ""
+    _htmx_post(page, lambda: panel.get_by_role("button", name="Book").click(), "/agenda/appointments/new")
+    panel.get_by_role("button", name="Save changes").wait_for()
+
+    def shown_channels() -> tuple[str, str]:
+        return tuple(panel.get_by_label(label).locator("option:checked").inner_text()
+                     for label in ("Confirmation by", "Reminders by"))
+
+    assert shown_channels() == ("E-mail", "E-mail")  # the appointment's own, not "None"
+    with app.app_context():
+        booked = db.session.scalar(select(Appointment).where(Appointment.client_id == client_id))
+        planned = dict(db.session.execute(select(Message.id, Message.status).where(
+            Message.appointment_id == booked.id, Message.kind == MessageKind.REMINDER)).all())
+    assert planned and set(planned.values()) == {MessageStatus.PLANNED}
+
+    # Add a note and save: nothing else changes, so every planned reminder stays.
+    panel.evaluate("element => element.dataset.replaced = 'not yet'")
+    panel.get_by_label("Notes").fill("Brings the referral letter.")
+    response = _htmx_post(page, lambda: panel.get_by_role("button", name="Save changes").click(),
+                          f"/agenda/appointments/{booked.id}")
+    assert response.status == 200
+    page.locator("#panel [data-test=panel]:not([data-replaced])").wait_for()
+    with app.app_context():
+        stored = db.session.get(Appointment, booked.id)
+        assert stored.notes == "Brings the referral letter."
+        assert (stored.confirmation_channels, stored.reminder_channels) == (Channels.EMAIL, Channels.EMAIL)
+        assert dict(db.session.execute(select(Message.id, Message.status).where(
+            Message.appointment_id == booked.id, Message.kind == MessageKind.REMINDER)).all()) == planned
+    assert shown_channels() == ("E-mail", "E-mail")
+    assert panel.get_by_label("Notes").input_value() == "Brings the referral letter."
+    assert page.console_errors == []

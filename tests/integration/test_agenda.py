@@ -1,5 +1,7 @@
 """Booking rules of the agenda: overlaps, working hours, moves, cancellations, across a DST change."""
+import re
 from datetime import date, datetime, time, timedelta
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +10,9 @@ from sqlalchemy import func, select
 from practice.agenda import services
 from practice.agenda.services import Booking, BookingError
 from practice.extensions import db
-from practice.models import Appointment, AppointmentStatus, Channels, Role, TimeOff
+from practice.models import (
+    Appointment, AppointmentStatus, Channels, Message, MessageKind, MessageStatus, Practice, Role, TimeOff,
+)
 from tests.conftest import csrf_token, log_in, make_client, make_user
 
 TZ = "Europe/Amsterdam"
@@ -179,3 +183,131 @@ def test_appointment_type_colours_come_from_a_stylesheet(app, client, agenda, st
     css = client.get("/agenda/colours.css")
     assert css.mimetype == "text/css"
     assert f".type-{agenda.treatment} {{ --type-colour: #4f7cac; }}" in css.get_data(as_text=True)
+
+
+class _PanelForm(HTMLParser):
+    """What a browser would post from the panel's appointment form as rendered: each input's value, each select's
+    selected option (the first one when none is selected, as a browser does) and each textarea's text."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.fields, self.options, self._select, self._textarea, self._inside = {}, {}, None, None, False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("data-test") == "appointment-form":
+            self._inside = True
+        if not self._inside:
+            return
+        if tag == "input" and attrs.get("type") not in ("checkbox", "radio", "search"):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select = attrs["name"]
+            self.options[self._select] = []
+        elif tag == "option" and self._select:
+            self.options[self._select].append(attrs.get("value"))
+            if "selected" in attrs or self._select not in self.fields:
+                self.fields[self._select] = attrs.get("value")
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            text = self.fields[self._textarea] + data
+            self.fields[self._textarea] = text.removeprefix("\r\n").removeprefix("\n")  # as a browser does
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _planned_reminders(app, appointment_id) -> dict[int, MessageStatus]:
+    with app.app_context():
+        return dict(db.session.execute(select(Message.id, Message.status).where(
+            Message.appointment_id == appointment_id, Message.kind == MessageKind.REMINDER)).all())
+
+
+def _book_ahead_in_the_panel(app, client, agenda, client_id):
+    """Book five days ahead with the channels "as on the client card"; two reminders get planned."""
+    with app.app_context():
+        Practice.load().reminder_rules = "days_before:2@07:00;hours_before:3"
+        db.session.commit()
+    day = (datetime.now(ZONE) + timedelta(days=5)).date().isoformat()
+    booked = _post_new(client, agenda, client_id, "10:00", day=day)
+    assert booked.status_code == 200
+    appointment_id = int(re.search(r"/agenda/appointments/(\d+)", booked.headers["HX-Push-Url"]).group(1))
+    return appointment_id, booked.get_data(as_text=True)
+
+
+def test_saving_the_panel_right_after_booking_keeps_every_planned_reminder(app, client, agenda, staff):
+    client_id = make_client(app, confirmation_channels=Channels.EMAIL, reminder_channels=Channels.EMAIL)
+    log_in(client, staff)
+    appointment_id, panel = _book_ahead_in_the_panel(app, client, agenda, client_id)
+    before = _planned_reminders(app, appointment_id)
+    assert len(before) == 2 and set(before.values()) == {MessageStatus.PLANNED}
+
+    # Add a note and save exactly what the panel shown after booking holds.
+    shown = _PanelForm(panel)
+    posted = shown.fields | {"notes": "Brings the referral letter."}
+    saved = client.post(f"/agenda/appointments/{appointment_id}", data=posted, headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    assert _planned_reminders(app, appointment_id) == before
+    # That panel showed the appointment's own channels, not the booking form's "as on the client card".
+    assert (shown.fields["confirmation_channels"], shown.fields["reminder_channels"]) == ("email", "email")
+    with app.app_context():
+        stored = db.session.get(Appointment, appointment_id)
+        assert stored.notes == "Brings the referral letter."
+        assert (stored.confirmation_channels, stored.reminder_channels) == (Channels.EMAIL, Channels.EMAIL)
+    again = _PanelForm(saved.get_data(as_text=True))
+    assert (again.fields["reminder_channels"], again.fields["notes"]) == ("email", "Brings the referral letter.")
+
+
+def test_choosing_no_reminders_in_the_panel_withdraws_the_planned_ones(app, client, agenda, staff):
+    client_id = make_client(app, confirmation_channels=Channels.EMAIL, reminder_channels=Channels.EMAIL)
+    log_in(client, staff)
+    appointment_id, panel = _book_ahead_in_the_panel(app, client, agenda, client_id)
+    before = _planned_reminders(app, appointment_id)
+    posted = _PanelForm(panel).fields | {"reminder_channels": "none"}
+    saved = client.post(f"/agenda/appointments/{appointment_id}", data=posted, headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    assert _planned_reminders(app, appointment_id) == {key: MessageStatus.WITHDRAWN for key in before}
+    with app.app_context():
+        assert db.session.get(Appointment, appointment_id).reminder_channels == Channels.NONE
+    assert _PanelForm(saved.get_data(as_text=True)).fields["reminder_channels"] == "none"
+
+
+def test_cancel_and_no_show_show_the_stored_channels_in_the_panel(app, client, agenda, staff):
+    client_id = make_client(app, confirmation_channels=Channels.EMAIL, reminder_channels=Channels.EMAIL)
+    log_in(client, staff)
+    appointment_id, _ = _book_ahead_in_the_panel(app, client, agenda, client_id)
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_token(client)}
+    stray = {"confirmation_channels": "", "reminder_channels": "", "notes": "stray"}  # posted along, never shown
+    refused = client.post(f"/agenda/appointments/{appointment_id}/no-show", headers=headers, data=stray)
+    assert refused.status_code == 422  # not started yet
+    cancelled = client.post(f"/agenda/appointments/{appointment_id}/cancel", headers=headers, data=stray)
+    assert cancelled.status_code == 200
+    for response in (refused, cancelled):
+        shown = _PanelForm(response.get_data(as_text=True)).fields
+        assert (shown["confirmation_channels"], shown["reminder_channels"], shown["notes"]) == ("email", "email", "")
+
+
+def test_saving_keeps_channels_with_sms_while_sms_is_switched_off(app, client, agenda, staff):
+    client_id = make_client(app, confirmation_channels=Channels.BOTH, reminder_channels=Channels.BOTH)
+    log_in(client, staff)
+    appointment_id, _ = _book_ahead_in_the_panel(app, client, agenda, client_id)
+    before = _planned_reminders(app, appointment_id)
+    panel = client.get(f"/agenda/appointments/{appointment_id}", headers={"HX-Request": "true"}).get_data(True)
+    shown = _PanelForm(panel)
+    assert shown.fields["reminder_channels"] == "both" and "sms" not in shown.options["reminder_channels"]
+    saved = client.post(f"/agenda/appointments/{appointment_id}", data=shown.fields | {"notes": "Knee."},
+                        headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    assert _planned_reminders(app, appointment_id) == before
+    with app.app_context():
+        assert db.session.get(Appointment, appointment_id).reminder_channels == Channels.BOTH
