@@ -2,7 +2,7 @@
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
-from .config import ROOT, load_config
+from .config import ROOT, instance_path, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .models import LANGUAGES, Practice
 
@@ -36,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path()),
     )
     app.config.from_mapping(load_config())
     app.config.from_mapping(config or {})

@@ -138,7 +138,7 @@ def update_translations():
          "--omit-header", "--sort-output", "-o", str(pot), str(ROOT)])
     for language in LANGUAGES:
         command = "update" if (folder / language / "LC_MESSAGES" / "messages.po").exists() else "init"
-        run(["pybabel", "-q", command, "-i", str(pot), "-d", str(folder), "-l", language]
+        run(["pybabel", "-q", command, "-i", str(pot), "-d", str(folder), "-l", language, "-w", "100"]
             + (["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
     pot.unlink()
     _fill_source_language(folder / "en" / "LC_MESSAGES" / "messages.po")

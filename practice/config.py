@@ -83,6 +83,8 @@ def load_config(environ=os.environ) -> dict:
         "SMS_TIMEOUT": float(environ.get("SMS_TIMEOUT", "10")),
         # A message claimed longer ago than this belongs to a worker that died while sending it.
         "MESSAGE_CLAIM_SECONDS": float(environ.get("MESSAGE_CLAIM_SECONDS", "120")),
+        # Messages a worker claims at once: small enough that its claims stay young while it sends them.
+        "MESSAGE_CLAIM_BATCH": int(environ.get("MESSAGE_CLAIM_BATCH", "200")),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PUBLIC_RATE_LIMIT": environ.get("PUBLIC_RATE_LIMIT", "60/minute;600/hour"),  # per address, public pages
         "RATELIMIT_HEADERS_ENABLED": True,

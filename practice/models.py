@@ -118,7 +118,7 @@ class MessageStatus(enum.StrEnum):
     UNREACHABLE = "unreachable"  # SMS service unreachable (after the retries)
     PROVIDER_ERROR = "provider_error"  # sending not possible
     PROVIDER_REFUSED = "provider_refused"  # provider refused acceptance: contact support
-    UNKNOWN = "unknown"  # the request went out but no answer came: looked up, never blindly resent
+    UNKNOWN = "unknown"  # in doubt: the final write went out but no answer came (an SMS waits for its report)
     NOT_SENT = "not_sent"  # see Message.reason
     WITHDRAWN = "withdrawn"  # no longer wanted: the appointment moved or was cancelled first
 
@@ -137,6 +137,9 @@ class NotSentReason(enum.StrEnum):
     NO_MOBILE = "no_mobile"
     NO_EMAIL = "no_email"
     NO_TEMPLATE = "no_template"
+    TEMPLATE_ERROR = "template_error"  # the template could not be rendered for this message
+    BAD_ADDRESS = "bad_address"  # an address the message cannot be sent to
+    COMPOSE_ERROR = "compose_error"  # the message could not be put together
     CHANNEL_OFF = "channel_off"
     NO_CREDIT = "no_credit"
     BOOKED_TOO_LATE = "booked_too_late"  # the reminder's moment had passed when the appointment was booked
@@ -397,6 +400,11 @@ class Message(db.Model):
     encoding: Mapped[str] = mapped_column(String(5), default="")
     price_cents: Mapped[int] = mapped_column(default=0)  # charged only once delivered
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # usage is counted by it
+    # The point of no return of the attempt under way: the final write (SMTP's closing dot, the gateway request)
+    # begins after this is committed. Set and still SENDING after a crash: the outcome is in doubt.
+    final_write_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An attempt's outcome could not be known: the message may have arrived (messages/services.py, sending).
+    in_doubt: Mapped[bool] = mapped_column(default=False)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

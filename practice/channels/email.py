@@ -1,15 +1,23 @@
-"""E-mail: multipart text + HTML with a reply-to, a Message-ID of our own and an optional .ics file."""
+"""E-mail: multipart text + HTML with a reply-to, a Message-ID of our own and an optional .ics file.
+
+A message is composed completely (addresses in their wire form, every byte) before anything goes out, so a
+message that cannot be composed fails alone and before the hand-over. International addresses: a domain in
+Unicode travels in its IDNA form (RFC 5890); a mailbox name outside ASCII needs the server's SMTPUTF8
+(RFC 6531), and without it the message is refused with that reason.
+"""
 import base64
+import os
 import secrets
 import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate
 from pathlib import Path
 
 import icalendar
+import idna
 
 from . import OutcomeUnknown
 
@@ -20,6 +28,10 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """The server refused the message (5xx): trying again will not help."""
+
+
+class AddressProblem(ValueError):
+    """An address that cannot be used: not an address at all, or one the mail server cannot take."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,49 @@ class Email:
 
 
 def message_id(reference: str, domain: str) -> str:
-    """A Message-ID that names our message, so bounces and replies can be matched to it."""
-    return make_msgid(idstring=reference, domain=domain)
+    """A Message-ID that names our message, so bounces and replies can be matched to it. The same for every
+    attempt: a message sent again after an unclear hand-over is dropped as a repeat by mail systems that
+    already delivered it. `reference` must be unique to the message (and not repeat in a new database)."""
+    return f"<{reference}@{wire_address('x@' + domain).address.partition('@')[2]}>"
+
+
+@dataclass(frozen=True)
+class WireAddress:
+    address: str  # as it goes into the envelope and the headers
+    needs_smtputf8: bool  # the mailbox name is not ASCII
+
+
+def wire_address(address: str) -> WireAddress:
+    """The address as SMTP carries it: the domain in IDNA (ASCII) form; a non-ASCII mailbox name as it is, which
+    only a server offering SMTPUTF8 accepts. AddressProblem if it is not an address."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain or any(c in address for c in "<>\r\n\",;:() "):
+        raise AddressProblem(f"not an e-mail address: {address!r}")
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii") if not domain.isascii() else domain
+    except idna.IDNAError as error:
+        raise AddressProblem(f"the domain of {address!r} cannot be written in IDNA form: {error}") from None
+    return WireAddress(f"{local}@{ascii_domain}", not local.isascii())
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for the wire: the envelope and every byte of the content."""
+
+    sender: str
+    recipient: str
+    smtputf8: bool
+    content: bytes
+    message_id: str
+
+
+def compose(email: Email) -> Outgoing:
+    """Everything that can go wrong with a message itself goes wrong here, before any hand-over."""
+    to, sender = wire_address(email.to), wire_address(email.sender)
+    reply_to = wire_address(email.reply_to) if email.reply_to else None
+    smtputf8 = to.needs_smtputf8 or sender.needs_smtputf8 or bool(reply_to and reply_to.needs_smtputf8)
+    content = message_bytes(email, to.address, sender.address, reply_to.address if reply_to else "", smtputf8)
+    return Outgoing(sender.address, to.address, smtputf8, content, email.message_id)
 
 
 def appointment_ics(*, uid: str, start: datetime, end: datetime, summary: str, location: str,
@@ -63,19 +116,20 @@ def appointment_ics(*, uid: str, start: datetime, end: datetime, summary: str, l
     return calendar.to_ical()
 
 
-def message_bytes(email: Email) -> bytes:
+def message_bytes(email: Email, to: str, sender: str, reply_to: str, smtputf8: bool) -> bytes:
     """The message as it goes on the wire (CRLF line ends): multipart/mixed with the text and HTML alternatives
     and the .ics. Composed directly: every part is base64, so nothing needs folding or quoting, and the
-    standard library's generator would spend more on that than the whole rest of a send (bench/send_rate.py)."""
+    standard library's generator would spend more on that than the whole rest of a send (bench/send_rate.py).
+    Addresses in their wire form; with SMTPUTF8 the headers may carry them in UTF-8 (RFC 6532)."""
     mark = secrets.token_hex(12)
     outer, inner = f"=_mixed_{mark}", f"=_alternative_{mark}"
     lines = [
-        f"From: {formataddr((email.sender_name, email.sender))}",  # encodes a non-ASCII name
-        f"To: {email.to}",
+        f"From: {_mailbox(email.sender_name, sender)}",
+        f"To: {to}",
         f"Subject: {Header(email.subject, 'utf-8').encode(linesep=chr(13) + chr(10))}",
         f"Message-ID: {email.message_id}",
         f"Date: {formatdate(localtime=False)}",
-        *([f"Reply-To: {email.reply_to}"] if email.reply_to else []),
+        *([f"Reply-To: {reply_to}"] if reply_to else []),
         "MIME-Version: 1.0",
         f'Content-Type: multipart/mixed; boundary="{outer}"',
         "",
@@ -93,7 +147,14 @@ def message_bytes(email: Email) -> bytes:
         lines += [f"--{outer}", *_part("text/calendar; charset=utf-8; method=PUBLISH", ics,
                                        'Content-Disposition: attachment; filename="appointment.ics"')]
     lines += [f"--{outer}--", ""]
-    return "\r\n".join(lines).encode("ascii")
+    return "\r\n".join(lines).encode("utf-8" if smtputf8 else "ascii")
+
+
+def _mailbox(name: str, address: str) -> str:
+    """`Name <address>` with the name encoded if need be (formataddr itself takes ASCII addresses only)."""
+    if not name:
+        return address
+    return f"{formataddr((name, 'x@x'))[:-len('<x@x>')]}<{address}>"
 
 
 def _part(content_type: str, data: bytes, *headers: str) -> list[str]:
@@ -107,11 +168,11 @@ class SmtpMailer:
         self.host, self.port, self.username, self.password = host, port, username, password
         self.starttls, self.timeout = starttls, timeout
 
-    def send(self, email: Email, point_of_no_return=lambda: None) -> None:
+    def send(self, outgoing: Outgoing, point_of_no_return=lambda: None) -> None:
         """Hand the message to the server. `point_of_no_return` runs just before the final "." of DATA: until
-        then a dropped connection means the server keeps nothing (RFC 5321 §4.1.1.4), after it the server has
-        the whole message. The outbox records that moment, so a worker killed mid-send knows which side it was on.
-        """
+        then a dropped connection means the server keeps nothing (RFC 5321 §4.1.1.4); from then on the server may
+        have the whole message, and it certainly has it once it answers 250. The outbox records that moment, so a
+        worker killed in between knows the outcome is in doubt."""
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 # The final dot goes in its own small write: without this, Nagle's algorithm holds it back
@@ -121,7 +182,7 @@ class SmtpMailer:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password)
-                _transaction(smtp, email, point_of_no_return)
+                _transaction(smtp, outgoing, point_of_no_return)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise (PermanentFailure if all(c >= 500 for c in codes) else TemporaryFailure)(str(error)) from error
@@ -132,21 +193,31 @@ class SmtpMailer:
             raise TemporaryFailure(f"SMTP server {self.host}:{self.port}: {error}") from error
 
 
-def _transaction(smtp: smtplib.SMTP, email: Email, point_of_no_return) -> None:
+def _transaction(smtp: smtplib.SMTP, outgoing: Outgoing, point_of_no_return) -> None:
     """MAIL, RCPT and DATA as smtplib.sendmail does them, with the final dot sent on its own."""
     smtp.ehlo_or_helo_if_needed()
-    code, reply = smtp.mail(email.sender)
+    options = []
+    if outgoing.smtputf8:
+        if not smtp.has_extn("smtputf8"):
+            raise AddressProblem(f"the mail server {smtp._host} does not accept addresses with characters outside "
+                                 f"ASCII before the @ (it does not offer SMTPUTF8): {outgoing.recipient}")
+        options = ["SMTPUTF8"]  # smtplib then sends the commands in UTF-8
+    code, reply = smtp.mail(outgoing.sender, options)
     if code != 250:
-        raise smtplib.SMTPSenderRefused(code, reply, email.sender)
-    code, reply = smtp.rcpt(email.to)
+        raise smtplib.SMTPSenderRefused(code, reply, outgoing.sender)
+    code, reply = smtp.rcpt(outgoing.recipient)
     if code not in (250, 251):
-        raise smtplib.SMTPRecipientsRefused({email.to: (code, reply)})
+        raise smtplib.SMTPRecipientsRefused({outgoing.recipient: (code, reply)})
     code, reply = smtp.docmd("DATA")
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
-    content = message_bytes(email)  # base64 parts: no line starts with a dot, so nothing to dot-stuff
+    content = outgoing.content  # base64 parts: no line starts with a dot, so nothing to dot-stuff
     smtp.send(content if content.endswith(b"\r\n") else content + b"\r\n")
-    point_of_no_return()
+    try:
+        point_of_no_return()
+    except BaseException:
+        smtp.close()  # no final dot: the server keeps nothing (and QUIT would only be read as more of the message)
+        raise
     try:
         smtp.send(b".\r\n")
         code, reply = smtp.getreply()
@@ -157,13 +228,29 @@ def _transaction(smtp: smtplib.SMTP, email: Email, point_of_no_return) -> None:
 
 
 class SinkMailer:
-    """Development: keeps each message as an .eml file under instance/mail for a person to read in the app."""
+    """Development: keeps each message as an .eml file under instance/mail for a person to read in the app.
+    It behaves as a modern mail server: it offers SMTPUTF8, and a message is there whole or not at all (written
+    aside, then renamed into place as the final write)."""
+
+    smtputf8 = True
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, email: Email, point_of_no_return=lambda: None) -> None:
-        point_of_no_return()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = email.message_id.strip("<>").replace("/", "_")
-        (self.folder / f"{name}.eml").write_bytes(message_bytes(email))
+    def send(self, outgoing: Outgoing, point_of_no_return=lambda: None) -> None:
+        if outgoing.smtputf8 and not self.smtputf8:
+            raise AddressProblem(f"the mail sink does not accept addresses with characters outside ASCII before "
+                                 f"the @: {outgoing.recipient}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = outgoing.message_id.strip("<>").replace("/", "_")
+            aside = self.folder / f".{name}.{secrets.token_hex(4)}.part"
+            aside.write_bytes(outgoing.content)
+        except OSError as error:
+            raise TemporaryFailure(f"mail sink {self.folder}: {error}") from error
+        try:
+            point_of_no_return()
+        except BaseException:
+            aside.unlink()
+            raise
+        os.replace(aside, self.folder / f"{name}.eml")

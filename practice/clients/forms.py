@@ -33,6 +33,11 @@ class ClientForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.confirmation_channels.choices = self.reminder_channels.choices = channel_choices(sms_enabled)
 
+    @property
+    def email_needs_smtputf8(self) -> bool:
+        """A character outside ASCII before the @ (jörg@…): only mail servers that offer SMTPUTF8 take it."""
+        return not (self.email.data or "").rpartition("@")[0].isascii()
+
 
 class ConsentForm(FlaskForm):
     granted = HiddenField()

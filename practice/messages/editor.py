@@ -59,6 +59,13 @@ class TemplateRefused(ValueError):
         self.field, self.message = field, message
 
 
+def part_of(channel: Channel, name: str) -> str:
+    """Which of templating.LIMITS a field is held to: an SMS body, an e-mail's text, HTML or subject."""
+    if name == "body":
+        return "sms" if channel == Channel.SMS else "text"
+    return {"subject": "subject", "html_body": "html"}[name]
+
+
 def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
     """The fields normalised (LF line breaks, NFC) and checked; raises TemplateRefused on the first problem."""
     clean = {}
@@ -69,7 +76,7 @@ def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
         if not source.strip() and name != "html_body":
             raise TemplateRefused(name, _l("This part cannot be empty."))
         try:
-            templating.check(source)
+            templating.check(source, part_of(slot.channel, name))
         except templating.TemplateProblem as problem:
             raise TemplateRefused(name, explain(problem)) from None
         clean[name] = source
@@ -77,15 +84,35 @@ def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
 
 
 def explain(problem: templating.TemplateProblem):
-    line = problem.line or 1
-    if problem.kind == "syntax":
+    line, kind = problem.line or 1, problem.kind
+    if kind == "syntax":
         return _l("Line %(line)d cannot be read: %(detail)s. Check that every {{ has its }} and every "
                   "{%% if %%} its {%% endif %%}.", line=line, detail=problem.detail)
-    if problem.kind == "unknown_variable":
+    if kind == "unknown_variable":
         return _l("Line %(line)d: there is no variable “%(name)s”. Use one of the variables listed beside the "
                   "editor.", line=line, name=problem.detail)
-    if problem.kind == "too_long":
-        return _l("The template is too long: at most %(max)d characters.", max=templating.MAX_LENGTH)
+    if kind == "too_long":
+        return _l("The template is too long: at most %(max)d characters.", max=problem.limit or templating.MAX_LENGTH)
+    if kind == "number_too_big":
+        return _l("A number in this template is too large: numbers may be at most %(max)d.", max=problem.limit)
+    if kind == "bad_argument":
+        return _l("Line %(line)d: the filter “%(name)s” is given values it cannot use. Give it plain texts and "
+                  "numbers, such as |replace(\"old\", \"new\") or |truncate(40).", line=line, name=problem.detail)
+    if kind == "too_deep":
+        return _l("This template nests too deeply: at most %(max)d brackets, filters and conditions inside each "
+                  "other. Simplify it.", max=problem.limit)
+    if kind == "too_complex":
+        return _l("This template has too many parts: at most %(max)d variables, texts, filters and conditions. "
+                  "Simplify it.", max=problem.limit)
+    if kind == "too_big":
+        return _l("This template could grow to %(size)d characters with the longest names and addresses; at most "
+                  "%(max)d are allowed. Shorten the text, use fewer variables or |truncate, and remove repeated "
+                  "replace filters.", size=problem.size, max=problem.limit)
+    if kind == "too_much_work":
+        return _l("This template takes too much work to fill in. Remove repeated filters and comparisons.")
+    if kind == "render_error":
+        return _l("This template fails when it is filled in: %(detail)s. Check its filters and conditions.",
+                  detail=problem.detail)
     return _l("Line %(line)d: “%(detail)s” is not allowed in a template. Use the listed variables, "
               "if/else and simple filters only.", line=line, detail=problem.detail)
 
@@ -160,14 +187,21 @@ def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
     except TemplateRefused as problem:
         return Preview(problem=problem)
     values = sample_variables(practice, slot.language, slot.type_id)
-    body = templating.render(clean["body"], values).strip()
+    filled = {}
+    for name, source in clean.items():
+        # The check passed, but the practice's own names take branches the check's samples may not have.
+        try:
+            filled[name] = templating.render(source, values, part=part_of(slot.channel, name)) if source else ""
+        except templating.TemplateProblem as problem:
+            return Preview(problem=TemplateRefused(name, explain(problem)))
+    body = filled["body"].strip()
     if slot.channel == Channel.SMS:
         measured = sms_rules.measure(body)
         forcing = sms_rules.unicode_characters(body)
         return Preview(body=body, measure=measured, cost_cents=sms_rules.cost_cents(
             measured.segments, practice.sms_price_cents), pieces=_runs(body, set(forcing)), forcing=tuple(forcing))
-    html = templating.render(clean["html_body"], values, html=True) if clean.get("html_body") else text_to_html(body)
-    return Preview(subject=templating.render(clean["subject"], values).strip(), body=body, html=html)
+    html = filled["html_body"] if clean.get("html_body") else text_to_html(body)
+    return Preview(subject=filled["subject"].strip(), body=body, html=html)
 
 
 def _runs(text: str, forcing: set[str]) -> tuple[tuple[str, bool], ...]:

@@ -32,7 +32,7 @@ STATUS_LABELS = {
     MessageStatus.UNREACHABLE: _l("SMS service unreachable"),
     MessageStatus.PROVIDER_ERROR: _l("Provider error (sending not possible)"),
     MessageStatus.PROVIDER_REFUSED: _l("Provider refused acceptance (contact support)"),
-    MessageStatus.UNKNOWN: _l("Outcome unknown: check before sending again"),
+    MessageStatus.UNKNOWN: _l("In doubt: it may have arrived"),
     MessageStatus.NOT_SENT: _l("Not sent"),
     MessageStatus.WITHDRAWN: _l("No longer needed"),
 }
@@ -41,6 +41,9 @@ REASON_LABELS = {
     NotSentReason.NO_MOBILE: _l("no mobile number"),
     NotSentReason.NO_EMAIL: _l("no e-mail address"),
     NotSentReason.NO_TEMPLATE: _l("no template for this appointment type"),
+    NotSentReason.TEMPLATE_ERROR: _l("the template could not be filled in for this message"),
+    NotSentReason.BAD_ADDRESS: _l("the address cannot be used"),
+    NotSentReason.COMPOSE_ERROR: _l("the message could not be put together"),
     NotSentReason.CHANNEL_OFF: _l("channel switched off"),
     NotSentReason.NO_CREDIT: _l("insufficient SMS credit"),
     NotSentReason.BOOKED_TOO_LATE: _l("booked after the reminder's moment"),

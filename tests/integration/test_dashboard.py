@@ -332,7 +332,7 @@ def test_attention_lists_unreachable_clients_recent_failures_and_a_silent_worker
     assert [int(m) for m in attribute_rows(html, "failed-message")] == [failed[2], failed[0], failed[1]]
     assert 'data-test="failed-total">3<' in html
     assert all(f'href="/messages/{message_id}"' in html for message_id in failed)
-    assert "Outcome unknown: check before sending again" in html
+    assert "In doubt: it may have arrived" in html
 
     assert 'data-test="worker" data-alive="false"' in html and "has never run" in html
     assert f'data-test="overdue" data-count="1"' in html and 'href="/messages/?status=planned"' in html

@@ -9,17 +9,20 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, make_url, select
 
 from practice.cli import consumer_arguments
 from practice.extensions import db
 from practice.messages import services
 from practice.models import Appointment, Channel, Channels, Client, Message, MessageKind, MessageStatus
+from tests.conftest import free_port
 from tests.integration.test_messages import use_smtp
+from tests.servers.latency_proxy import LatencyProxy
 from tests.integration.test_worker import ROOT, _wait_for
 
 REMINDERS = 500
 CLAIM_SECONDS = 12
+KILLS = 8
 
 
 def _due_reminders(app, agenda, count: int) -> None:
@@ -57,40 +60,67 @@ def _statuses(app) -> Counter:
 
 
 def test_reminders_arrive_exactly_once_though_consumers_are_killed_at_random_moments(app, agenda, smtp_server,
-                                                                                      environment):
+                                                                                      environment, stack):
+    """No reminder is lost and none arrives twice, except one whose history says it went out again after an
+    unclear hand-over, with the same Message-ID. The windows a kill can land in are widened on purpose: the mail
+    server waits a little before answering the final dot, and on PostgreSQL the consumers reach the database
+    through a proxy that holds every packet back, so each commit takes a slow round trip."""
     _due_reminders(app, agenda, REMINDERS)
+    smtp_server.inbox.reply_delay = 0.01
     environment = environment | {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "MAIL_FROM": "agenda@example.com",
         # A claim must outlive the slowest live send (SMTP timeouts, SQLite lock waits under a loaded machine).
-        "SMTP_TIMEOUT": "3", "MESSAGE_CLAIM_SECONDS": str(CLAIM_SECONDS)}
+        "SMTP_TIMEOUT": "3", "MESSAGE_CLAIM_SECONDS": str(CLAIM_SECONDS),
+        # Small claims, so that each killed consumer strands few and the next one has work left to be killed in.
+        "MESSAGE_CLAIM_BATCH": "10"}
+    proxy = None
+    if stack.name == "production":
+        url = make_url(environment["DATABASE_URL"])
+        proxy = LatencyProxy(free_port(), url.port, delay=0.002).start()
+        environment["DATABASE_URL"] = url.set(port=proxy.port).render_as_string(hide_password=False)
     received = lambda: len(smtp_server.inbox.messages)  # noqa: E731
     chance = random.Random()
     interrupted = []
-    for _ in range(5):
-        consumer = _start_consumer(environment)
-        before = received()
-        sending = _wait_for(lambda: received() > before or received() == REMINDERS, 60)
-        time.sleep(chance.uniform(0, 0.5))
-        consumer.send_signal(signal.SIGKILL)
-        consumer.wait(10)
-        interrupted.append(received())
-        if not sending or received() == REMINDERS:
-            break
-    assert any(0 < count < REMINDERS for count in interrupted), f"no kill landed mid-run: {interrupted}"
-
-    time.sleep(CLAIM_SECONDS + 0.5)  # the killed workers' claims are now stale: the next run settles them
-    finishing = [_start_consumer(environment), _start_consumer(environment)]  # two consumers at once
     try:
-        assert _wait_for(lambda: _statuses(app)[MessageStatus.HANDED_OVER] == REMINDERS, 120), _statuses(app)
-    finally:
-        for consumer in finishing:
+        for _ in range(KILLS):
+            consumer = _start_consumer(environment)
+            before = received()
+            sending = _wait_for(lambda: received() > before or received() >= REMINDERS, 60)
+            time.sleep(chance.uniform(0, 0.4))
             consumer.send_signal(signal.SIGKILL)
             consumer.wait(10)
+            interrupted.append(received())
+            if not sending or received() >= REMINDERS:
+                break
+        assert any(0 < count < REMINDERS for count in interrupted), f"no kill landed mid-run: {interrupted}"
 
-    recipients = Counter(message["To"] for message in smtp_server.inbox.messages)
-    assert len(smtp_server.inbox.messages) == REMINDERS, f"kills after {interrupted} messages; {_history(app)}"
-    assert set(recipients.values()) == {1} and len(recipients) == REMINDERS
-    assert len({message["Message-ID"] for message in smtp_server.inbox.messages}) == REMINDERS
+        time.sleep(CLAIM_SECONDS + 0.5)  # the killed workers' claims are now stale: the next run settles them
+        finishing = [_start_consumer(environment), _start_consumer(environment)]  # two consumers at once
+        try:
+            assert _wait_for(lambda: _statuses(app)[MessageStatus.HANDED_OVER] == REMINDERS, 120), _statuses(app)
+        finally:
+            for consumer in finishing:
+                consumer.send_signal(signal.SIGKILL)
+                consumer.wait(10)
+    finally:
+        if proxy:
+            proxy.stop()
+
+    arrived = Counter(message["To"] for message in smtp_server.inbox.messages)
+    missing = {f"client{n}@example.com" for n in range(REMINDERS)} - set(arrived)
+    assert not missing, f"lost: {sorted(missing)}; kills after {interrupted} messages; {_history(app)}"
+    with app.app_context():
+        histories = {message.provider_ref: [event.detail for event in message.events]
+                     for message in db.session.scalars(select(Message))}
+    ids = Counter(message["Message-ID"] for message in smtp_server.inbox.messages)
+    assert set(ids) == set(histories), "every reminder arrived under the Message-ID its log shows"
+    twice = {message_id for message_id, times in ids.items() if times > 1}
+    resent = {message_id for message_id, history in histories.items() if services.RESENT in history}
+    assert twice <= resent, f"arrived twice without an unclear hand-over: {twice - resent}"
+    assert all(times <= 2 for times in ids.values())
+    in_doubt = sum(any(detail.startswith("in doubt") for detail in history) for history in histories.values())
+    print(f"\nkill test on {stack.name}: kills after {interrupted} messages; {in_doubt} in doubt and resent, "
+          f"{len(twice)} of them arrived twice")
 
 
 def _history(app) -> Counter:
