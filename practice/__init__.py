@@ -42,6 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
 
+    if app.config["TRUSTED_PROXIES"]:  # the client's address and scheme, as the proxy in front saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

@@ -86,6 +86,8 @@ def load_config(environ=os.environ) -> dict:
         # Messages a worker claims at once: small enough that its claims stay young while it sends them.
         "MESSAGE_CLAIM_BATCH": int(environ.get("MESSAGE_CLAIM_BATCH", "200")),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Behind a TLS proxy: how many proxies' X-Forwarded-* headers to believe (0: none, the app faces clients).
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", "0")),
         "PUBLIC_RATE_LIMIT": environ.get("PUBLIC_RATE_LIMIT", "60/minute;600/hour"),  # per address, public pages
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"),

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -179,12 +180,16 @@ class Practice(db.Model):
 
     @classmethod
     def load(cls) -> "Practice":
-        """The practice row; a fresh database gets a nameless one so pages still render."""
-        practice = db.session.scalar(select(cls).limit(1))
+        """The practice row; a fresh database gets a nameless one so pages still render. It is row 1, so that
+        two processes starting on an empty database at once make one practice, not two."""
+        practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
         if practice is None:
-            practice = cls(name="Practice")
-            db.session.add(practice)
-            db.session.commit()
+            db.session.add(cls(id=1, name="Practice"))
+            try:
+                db.session.commit()
+            except IntegrityError:  # another process made it first
+                db.session.rollback()
+            practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
         return practice
 
 
