@@ -114,13 +114,17 @@ def test_reminders_arrive_exactly_once_though_consumers_are_killed_at_random_mom
                      for message in db.session.scalars(select(Message))}
     ids = Counter(message["Message-ID"] for message in smtp_server.inbox.messages)
     assert set(ids) == set(histories), "every reminder arrived under the Message-ID its log shows"
-    twice = {message_id for message_id, times in ids.items() if times > 1}
-    resent = {message_id for message_id, history in histories.items() if services.RESENT in history}
-    assert twice <= resent, f"arrived twice without an unclear hand-over: {twice - resent}"
-    assert all(times <= 2 for times in ids.values())
-    in_doubt = sum(any(detail.startswith("in doubt") for detail in history) for history in histories.values())
-    print(f"\nkill test on {stack.name}: kills after {interrupted} messages; {in_doubt} in doubt and resent, "
-          f"{len(twice)} of them arrived twice")
+    # A message arrives once, plus at most once more for each unclear hand-over its history records (a resend
+    # can itself be cut short by the next kill).
+    doubts = {message_id: sum(detail.startswith("in doubt") for detail in history)
+              for message_id, history in histories.items()}
+    too_often = {message_id: (times, doubts[message_id]) for message_id, times in ids.items()
+                 if times > 1 + doubts[message_id] or (times > 1 and services.RESENT not in histories[message_id])}
+    assert too_often == {}, f"arrived more often than its unclear hand-overs explain: {too_often}"
+    twice = sum(times > 1 for times in ids.values())
+    print(f"\nkill test on {stack.name}: kills after {interrupted} messages; {sum(doubts.values())} hand-overs in "
+          f"doubt ({sum(bool(n) for n in doubts.values())} messages), {twice} messages arrived more than once, "
+          f"{sum(times - 1 for times in ids.values())} repeats in all")
 
 
 def _history(app) -> Counter:
