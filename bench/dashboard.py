@@ -3,7 +3,10 @@ about 80,000 appointments, 200,000 messages in every outcome, online moves and n
 the median and 95th percentile render time (in-process, through the Flask test client, full page and htmx
 fragment) and the SQL queries per render.
 
-    .venv/bin/python bench/dashboard.py [--messages 200000] [--runs 40]
+    .venv/bin/python bench/dashboard.py [--messages 200000] [--runs 40] [--stack embedded|production|both]
+
+--stack (bench/stacks.py): SQLite, a throw-away PostgreSQL cluster, or both one after the other with the
+figures side by side (the default, unless PRACTICE_TEST_STACK names one).
 """
 import argparse
 import gc
@@ -23,6 +26,7 @@ os.environ.setdefault("HUEY_URL", "memory://")
 
 from sqlalchemy import event, func, insert, select  # noqa: E402
 
+from bench import stacks  # noqa: E402
 from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.models import (  # noqa: E402
@@ -139,19 +143,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=40)
+    stacks.add_argument(parser)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="practice-bench-db-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "RATELIMIT_ENABLED": False})
+    stacks.run(args, f"dashboard, {args.messages:,} messages, {args.runs} renders each (first 3 not counted)",
+               lambda url: measure(url, args))
+
+
+def measure(database_url: str, args) -> dict[str, str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     now = datetime.now(UTC)
     with app.app_context():
         db.create_all()
         started = clock.perf_counter()
         seed(args.messages, now)
+        seconds = clock.perf_counter() - started
         counted = db.session.execute(select(func.count(Message.id), func.min(Message.due_at))).one()
         appointments = db.session.scalar(select(func.count(Appointment.id)))
         moves = db.session.scalar(select(func.count(OnlineMove.id)))
         print(f"seeded {counted[0]:,} messages since {counted[1]:%Y-%m-%d}, {appointments:,} appointments, "
-              f"{moves:,} online moves in {clock.perf_counter() - started:.1f} s")
+              f"{moves:,} online moves in {seconds:.1f} s")
+        stacks.settle_statistics(db.engine)
+        figures = {"messages / appointments / online moves seeded": f"{counted[0]:,} / {appointments:,} / {moves:,}",
+                   "seed time": f"{seconds:.1f} s"}
 
     client = app.test_client()
     page = client.get("/login")
@@ -170,8 +183,8 @@ def main() -> None:
         queries.clear()
         started = clock.perf_counter()
         assert client.get(f"/dashboard/?period={period}").status_code == 200
-        print(f"dashboard {period:>3}, cold (settled months counted and kept): "
-              f"{(clock.perf_counter() - started) * 1000:.1f} ms, {len(queries)} SQL statements")
+        figures[f"{period:>3} cold (settled months counted and kept): time / SQL statements"] = (
+            f"{(clock.perf_counter() - started) * 1000:.1f} ms / {len(queries)}")
     worst = 0.0
     for period in ("4w", "3m", "12m"):
         for label, headers in (("full page", {}), ("htmx fragment", {"HX-Request": "true"})):
@@ -187,19 +200,21 @@ def main() -> None:
             timings = timings[3:]  # the first renders compile templates and warm caches
             p95 = statistics.quantiles(timings, n=20)[-1]
             worst = max(worst, p95)
-            print(f"dashboard {period:>3}, {label}: median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
-                  f"SQL queries per render {max(counts)}")
-    print(f"worst p95 {worst:.1f} ms, settled months kept (target: p95 < 150 ms)")
+            figures |= {f"{period:>3} {label}: median / p95": f"{statistics.median(timings):.1f} / {p95:.1f} ms",
+                        f"{period:>3} {label}: SQL queries per render": f"{max(counts)}"}
+    figures["worst p95, settled months kept (target < 150 ms)"] = f"{worst:.1f} ms"
     with app.app_context():
-        print_breakdown(now)
+        figures |= breakdown(now)
+        db.engine.dispose()
+    return figures
 
 
-def print_breakdown(now: datetime) -> None:
+def breakdown(now: datetime) -> dict[str, str]:
     """Where a render's time goes: each figure's query on its own, median of a few runs."""
     from practice.dashboard import services
     from practice.messages.usage import load_usage
 
-    practice = Practice.load()
+    practice, figures = Practice.load(), {}
     for name in ("4w", "3m", "12m"):
         period = services.period_of(name, now, practice.timezone)
         parts = {
@@ -209,15 +224,14 @@ def print_breakdown(now: datetime) -> None:
             "online moves": lambda: (services._load_moves(period), services._load_moves_per_week(period)),
             "attention": lambda: services.load_attention(now, practice),
         }
-        timings = {}
         for label, part in parts.items():
             runs = []
             for _ in range(5):
                 started = clock.perf_counter()
                 part()
                 runs.append((clock.perf_counter() - started) * 1000)
-            timings[label] = statistics.median(runs)
-        print(f"  {name:>3} by figure: " + ", ".join(f"{label} {ms:.1f} ms" for label, ms in timings.items()))
+            figures[f"{name:>3} by figure, median of 5: {label}"] = f"{statistics.median(runs):.1f} ms"
+    return figures
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@ working hours 07:00-20:00 at one location, the day packed with 15-minute appoint
 off, and a year of other appointments around it. Prints median and 95th percentile (target: p95 under 20 ms),
 for the pure computation and for the whole service call with its three queries.
 
-    .venv/bin/python bench/free_times.py [--runs 200]
+    .venv/bin/python bench/free_times.py [--runs 200] [--stack embedded|production|both]
+
+--stack (bench/stacks.py): SQLite, a throw-away PostgreSQL cluster, or both one after the other with the
+figures side by side (the default, unless PRACTICE_TEST_STACK names one). The pure computation does not touch
+the database; it is measured on both as a yardstick for the noise between the two runs.
 """
 import argparse
 import gc
@@ -22,6 +26,7 @@ os.environ.setdefault("HUEY_URL", "memory://")
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench import stacks  # noqa: E402
 from practice import create_app  # noqa: E402
 from practice.availability import Interval, WeeklyHours, free_times  # noqa: E402
 from practice.extensions import db  # noqa: E402
@@ -62,18 +67,25 @@ def seed() -> int:
     return len(rows)
 
 
-def percentiles(timings: list[float]) -> str:
-    return f"median {statistics.median(timings):.2f} ms, p95 {statistics.quantiles(timings, n=20)[-1]:.2f} ms"
+def p95(timings: list[float]) -> float:
+    return statistics.quantiles(timings, n=20)[-1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
+    stacks.add_argument(parser)
     args = parser.parse_args()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tempfile.mkdtemp(prefix='practice-bench-db-')}/b.db"})
+    stacks.run(args, f"free times of a full day, {args.runs} runs each", lambda url: measure(url, args))
+
+
+def measure(database_url: str, args) -> dict[str, str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         db.create_all()
-        print(f"seeded {seed():,} appointments for one practitioner (a year, every quarter hour but a few)")
+        seeded = seed()
+        print(f"seeded {seeded:,} appointments for one practitioner (a year, every quarter hour but a few)")
+        stacks.settle_statistics(db.engine)
         practice = Practice.load()
         moving = db.session.scalar(select(Appointment).where(Appointment.start > datetime.now(UTC) + timedelta(days=2))
                                    .order_by(Appointment.start))
@@ -95,9 +107,13 @@ def main() -> None:
             free_times(DAY, hours=hours, busy=busy, duration=timedelta(minutes=15), tz=TZ,
                        step=timedelta(minutes=5), not_before=now)
             pure.append((clock.perf_counter() - started) * 1000)
-        print(f"{len(busy)} appointments that day, {len(found)} free times offered (5-minute grid)")
-        print(f"free_times (pure):            {percentiles(pure)}")
-        print(f"free_times_for (with queries): {percentiles(service)} (target: p95 < 20 ms)")
+        db.engine.dispose()
+    return {"appointments seeded": f"{seeded:,}", "appointments that day": f"{len(busy)}",
+            "free times offered (5-minute grid)": f"{len(found)}",
+            "free_times (pure): median": f"{statistics.median(pure):.2f} ms",
+            "free_times (pure): p95": f"{p95(pure):.2f} ms",
+            "free_times_for (with queries): median": f"{statistics.median(service):.2f} ms",
+            "free_times_for (with queries): p95 (target < 20 ms)": f"{p95(service):.2f} ms"}
 
 
 if __name__ == "__main__":

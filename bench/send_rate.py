@@ -8,10 +8,14 @@ per second for both, the app's share of the baseline (target: at least 50 %) and
 The SMTP sink (aiosmtpd) and the sendsms server run in a child process, as a real mail server and Kannel
 would, so they do not share the interpreter lock with the sender.
 
-    .venv/bin/python bench/send_rate.py [--count 10000] [--profile 25]
+    .venv/bin/python bench/send_rate.py [--count 10000] [--profile 25] [--stack embedded|production|both]
 
 --count 500 gives a quick look; --profile N runs the app's sends under cProfile (slower) and prints the N
 functions with the most cumulative time. Figures are printed, never asserted.
+
+--stack (bench/stacks.py): the app's sends on SQLite, on a throw-away PostgreSQL cluster, or both one after the
+other (the default, unless PRACTICE_TEST_STACK names one). The servers and the baseline are shared: the baseline
+runs once, after the app's runs, in this process, and every stack is compared against that one measurement.
 """
 import argparse
 import cProfile
@@ -22,11 +26,11 @@ import multiprocessing
 import os
 import pstats
 import smtplib
-import socket
 import sys
 import tempfile
 import time as clock
 import urllib.parse
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -41,6 +45,7 @@ os.environ.setdefault("HUEY_URL", "memory://")
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
+from bench import stacks  # noqa: E402
 from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.messages.services import due_message_ids, plan_change, send_due  # noqa: E402
@@ -59,12 +64,6 @@ ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nMETHOD:PUBLISH
 
 
 # --- the servers, in a child process ----------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _count(counter, amount: int = 1) -> None:
     with counter.get_lock():
@@ -248,12 +247,6 @@ def timed(profiler: cProfile.Profile | None, work, *args):
     return result, clock.perf_counter() - started, clock.process_time() - cpu
 
 
-def report(label: str, count: int, app_seconds: float, base_seconds: float) -> None:
-    app_rate, base_rate = count / app_seconds, count / base_seconds
-    print(f"{label}: app {app_rate:,.0f} msg/s, baseline {base_rate:,.0f} msg/s "
-          f"({100 * app_rate / base_rate:.0f} % of baseline; target >= 50 %)")
-
-
 def print_profile(label: str, profiler: cProfile.Profile, seconds: float, lines: int) -> None:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -267,16 +260,32 @@ def print_profile(label: str, profiler: cProfile.Profile, seconds: float, lines:
               f"{name}  {where}:{line}")
 
 
+LABELS = (("e-mail", Channel.EMAIL, Channels.EMAIL, "smtp"), ("SMS", Channel.SMS, Channels.SMS, "sms"))
+BASE_URL = "http://127.0.0.1:5000"
+
+
+@dataclass
+class AppRun:
+    """What one stack's run hands back: its figures (all, then per label), the app's send seconds per label, and
+    the messages it rendered, pre-rendered for the baseline."""
+    figures: dict[str, str]
+    per_label: dict[str, dict[str, str]]
+    seconds: dict[str, float]
+    emails: list[tuple[str, bytes]]
+    sms_paths: list[str]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000, help="e-mails and SMS each (default 10,000)")
     parser.add_argument("--profile", type=int, default=0, metavar="LINES",
                         help="profile the app's sends with cProfile and print this many functions")
+    stacks.add_argument(parser)
     args = parser.parse_args()
     count = args.count
 
     # The servers first, before this process has any threads to fork.
-    smtp_port, http_port = free_port(), free_port()
+    smtp_port, http_port = stacks.free_port(), stacks.free_port()
     context = multiprocessing.get_context("fork")
     counters = {name: context.Value("q", 0) for name in ("smtp", "ics", "sms")}
     ready, stop = context.Event(), context.Event()
@@ -286,59 +295,90 @@ def main() -> None:
         raise SystemExit("the SMTP sink and sendsms server did not start")
 
     try:
-        folder = Path(tempfile.mkdtemp(prefix="practice-bench-db-"))
-        base_url = "http://127.0.0.1:5000"
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "RATELIMIT_ENABLED": False,
-            "PUBLIC_BASE_URL": base_url, "MAIL_FROM": SENDER,
-            "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port,
-            "SMS_GATEWAY": "kannel", "KANNEL_SENDSMS_URL": f"http://127.0.0.1:{http_port}{SENDSMS_PATH}",
-            "KANNEL_USERNAME": "bench", "KANNEL_PASSWORD": "bench-password",
-        })
-        figures = {}
-        with app.app_context():
-            db.create_all()
-            started = clock.perf_counter()
-            seed(count)
-            print(f"seeded {count:,} clients and {2 * count:,} appointments in {clock.perf_counter() - started:.1f} s")
-
-            for label, channel, channels, counter in (("e-mail", Channel.EMAIL, Channels.EMAIL, "smtp"),
-                                                      ("SMS", Channel.SMS, Channels.SMS, "sms")):
-                started = clock.perf_counter()
-                planned = plan(channels)
-                print(f"{label}: planned {planned:,} confirmations with plan_change in "
-                      f"{clock.perf_counter() - started:.1f} s")
+        runs = stacks.measure_each(args, measure, args, smtp_port, http_port, counters)
+        done = [run for run in runs.values() if not isinstance(run, stacks.Failed)]
+        baseline = {}
+        if done:
+            print("\n--- baseline (bare smtplib and http.client, pre-rendered) ---")
+            bare = ((baseline_smtp, smtp_port, done[0].emails), (baseline_http, http_port, done[0].sms_paths))
+            for (label, _, _, counter), (work, port, items) in zip(LABELS, bare):
                 before = counters[counter].value
-                profiler = cProfile.Profile() if args.profile else None
-                handed_over, seconds, cpu = timed(profiler, send_everything_due)
+                _, seconds, cpu = timed(None, work, port, items)
                 received = counters[counter].value - before
-                print(f"{label}: app handed over {handed_over:,} in {seconds:.1f} s ({cpu:.1f} s CPU); "
-                      f"server received {received:,} (expected {count:,}); statuses {status_counts(channel)}")
-                if profiler:
-                    print_profile(label, profiler, seconds, args.profile)
-                figures[label] = seconds
-                db.session.expunge_all()
-
-            emails, paths = prerendered_emails(count), prerendered_sms(count, base_url)
-
-        for label, counter, work, port, items in (("e-mail", "smtp", baseline_smtp, smtp_port, emails),
-                                                  ("SMS", "sms", baseline_http, http_port, paths)):
-            before = counters[counter].value
-            _, seconds, cpu = timed(None, work, port, items)
-            received = counters[counter].value - before
-            print(f"{label}: baseline sent {len(items):,} pre-rendered in {seconds:.1f} s ({cpu:.1f} s CPU); "
-                  f"server received {received:,} (expected {count:,})")
-            figures[label] = (figures[label], seconds)
+                print(f"{label}: baseline sent {len(items):,} pre-rendered in {seconds:.1f} s ({cpu:.1f} s CPU); "
+                      f"server received {received:,} (expected {count:,})")
+                baseline[label] = (seconds, cpu, received)
         print(f"SMTP sink: {counters['smtp'].value:,} messages in all, {counters['ics'].value:,} with an .ics; "
               f"sendsms server: {counters['sms'].value:,} requests in all")
-        print()
-        for label, (app_seconds, base_seconds) in figures.items():
-            report(label, count, app_seconds, base_seconds)
+        table = {stack: run if isinstance(run, stacks.Failed) else table_of(run, baseline, count)
+                 for stack, run in runs.items()}
+        stacks.print_table(f"send rate, {count:,} e-mails and {count:,} SMS; one baseline for every stack", table)
+        if len(done) < len(runs):
+            raise SystemExit(1)
     finally:
         stop.set()
         servers.join(10)
         if servers.is_alive():
             servers.terminate()
+
+
+def table_of(run: AppRun, baseline: dict[str, tuple[float, float, int]], count: int) -> dict[str, str]:
+    """The run's figures, each label's followed by the shared baseline and the comparison."""
+    figures = dict(run.figures)
+    for label, (seconds, cpu, received) in baseline.items():
+        app_rate, base_rate = count / run.seconds[label], count / seconds
+        figures |= run.per_label[label] | {
+            f"{label}: baseline received": f"{received:,}",
+            f"{label}: baseline wall / CPU": f"{seconds:.1f} s / {cpu:.1f} s",
+            f"{label}: app rate": f"{app_rate:,.0f} msg/s",
+            f"{label}: baseline rate (one run)": f"{base_rate:,.0f} msg/s",
+            f"{label}: app's share of baseline (target >= 50 %)": f"{100 * app_rate / base_rate:.0f} %"}
+    return figures
+
+
+def measure(database_url: str, args, smtp_port: int, http_port: int, counters) -> AppRun:
+    """The app's sends on one stack: seed, plan, send everything due, and render the baseline's messages."""
+    count = args.count
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
+        "PUBLIC_BASE_URL": BASE_URL, "MAIL_FROM": SENDER,
+        "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port,
+        "SMS_GATEWAY": "kannel", "KANNEL_SENDSMS_URL": f"http://127.0.0.1:{http_port}{SENDSMS_PATH}",
+        "KANNEL_USERNAME": "bench", "KANNEL_PASSWORD": "bench-password",
+    })
+    figures, per_label, seconds_of = {}, {}, {}
+    with app.app_context():
+        db.create_all()
+        started = clock.perf_counter()
+        seed(count)
+        seconds = clock.perf_counter() - started
+        print(f"seeded {count:,} clients and {2 * count:,} appointments in {seconds:.1f} s")
+        figures["seed time"] = f"{seconds:.1f} s"
+        stacks.settle_statistics(db.engine)
+
+        for label, channel, channels, counter in LABELS:
+            started = clock.perf_counter()
+            planned = plan(channels)
+            seconds = clock.perf_counter() - started
+            print(f"{label}: planned {planned:,} confirmations with plan_change in {seconds:.1f} s")
+            before = counters[counter].value
+            profiler = cProfile.Profile() if args.profile else None
+            handed_over, seconds_of[label], cpu = timed(profiler, send_everything_due)
+            received = counters[counter].value - before
+            statuses = status_counts(channel)
+            print(f"{label}: app handed over {handed_over:,} in {seconds_of[label]:.1f} s ({cpu:.1f} s CPU); "
+                  f"server received {received:,} (expected {count:,}); statuses {statuses}")
+            if profiler:
+                print_profile(label, profiler, seconds_of[label], args.profile)
+            per_label[label] = {f"{label}: planned with plan_change": f"{planned:,} in {seconds:.1f} s",
+                        f"{label}: app handed over / server received": f"{handed_over:,} / {received:,}",
+                        f"{label}: app wall / CPU": f"{seconds_of[label]:.1f} s / {cpu:.1f} s",
+                        f"{label}: statuses": ", ".join(f"{status} {n:,}" for status, n in statuses.items())}
+            db.session.expunge_all()
+
+        emails, paths = prerendered_emails(count), prerendered_sms(count, BASE_URL)
+        db.engine.dispose()
+    return AppRun(figures, per_label, seconds_of, emails, paths)
 
 
 if __name__ == "__main__":

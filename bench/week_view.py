@@ -2,7 +2,10 @@
 about 500 of them in the week shown. Prints the median and 95th percentile render time (in-process,
 through the Flask test client, full page and htmx fragment) and the SQL queries per render.
 
-    .venv/bin/python bench/week_view.py [--appointments 100000] [--runs 60]
+    .venv/bin/python bench/week_view.py [--appointments 100000] [--runs 60] [--stack embedded|production|both]
+
+--stack (bench/stacks.py): SQLite, a throw-away PostgreSQL cluster, or both one after the other with the
+figures side by side (the default, unless PRACTICE_TEST_STACK names one).
 """
 import argparse
 import gc
@@ -22,6 +25,7 @@ os.environ.setdefault("HUEY_URL", "memory://")
 
 from sqlalchemy import event, insert  # noqa: E402
 
+from bench import stacks  # noqa: E402
 from practice import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.models import (  # noqa: E402
@@ -74,15 +78,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--appointments", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60)
+    stacks.add_argument(parser)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="practice-bench-db-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "RATELIMIT_ENABLED": False})
+    stacks.run(args, f"week view, {args.appointments:,} appointments, {args.runs} renders each "
+                     f"(first 3 not counted)", lambda url: measure(url, args))
+
+
+def measure(database_url: str, args) -> dict[str, str]:
+    figures = {}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         db.create_all()
         started = clock.perf_counter()
         seed(args.appointments)
+        seconds = clock.perf_counter() - started
         count = db.session.query(Appointment).count()
-        print(f"seeded {count:,} appointments, {PRACTITIONERS} practitioners in {clock.perf_counter() - started:.1f} s")
+        print(f"seeded {count:,} appointments, {PRACTITIONERS} practitioners in {seconds:.1f} s")
+        stacks.settle_statistics(db.engine)
+        figures |= {"appointments seeded": f"{count:,}", "seed time": f"{seconds:.1f} s"}
 
     client = app.test_client()
     page = client.get("/login")
@@ -106,8 +119,13 @@ def main() -> None:
             shown = response.get_data(as_text=True).count('class="appointment ')
         timings = timings[3:]  # the first renders compile templates and warm caches
         p95 = statistics.quantiles(timings, n=20)[-1]
-        print(f"week view, {label}: {shown} appointments shown; median {statistics.median(timings):.1f} ms, "
-              f"p95 {p95:.1f} ms, SQL queries per render {max(counts)} (target: <= 10, p95 < 60 ms)")
+        figures |= {f"{label}: appointments shown": f"{shown}",
+                    f"{label}: median": f"{statistics.median(timings):.1f} ms",
+                    f"{label}: p95 (target < 60 ms)": f"{p95:.1f} ms",
+                    f"{label}: SQL queries per render (target <= 10)": f"{max(counts)}"}
+    with app.app_context():
+        db.engine.dispose()
+    return figures
 
 
 if __name__ == "__main__":
