@@ -1,6 +1,6 @@
 import gc
 
-from practice import create_app
+from practice.app import create_app
 
 app = create_app()
 # What exists now (modules, the app) lives as long as the process: keep it out of the garbage collector's

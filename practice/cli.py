@@ -3,16 +3,25 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
+from .auth.services import AccountError, create_user
+from .config import ROOT
+from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .extensions import db
-from .models import LANGUAGES, Role, User
+from .messages.forecast import load_forecast
+from .messages.views import REASON_LABELS
+from .models import LANGUAGES, Practice, Role, User
 
 
 def init_app(app: Flask) -> None:
@@ -28,8 +37,6 @@ def init_app(app: Flask) -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Centre the two weeks on this day.")
 def demo(today):
     """Load the demo practice into an empty database."""
-    from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
-
     load_demo(today.date() if today else date.today())
     click.echo(f"Demo practice loaded. Owner: {OWNER_EMAIL}, desk: {STAFF_EMAIL}, password: {DEMO_PASSWORD}")
 
@@ -40,8 +47,6 @@ def demo(today):
 @click.password_option()
 def create_owner(email, name, password):
     """Create an owner account."""
-    from .auth.services import AccountError, create_user
-
     try:
         create_user(email, name, password, Role.OWNER)
     except AccountError as error:
@@ -58,7 +63,7 @@ def worker(workers):
 
 def consumer_arguments(workers: int = 2) -> list[str]:
     # Threads, graceful on SIGTERM, stale locks flushed, an idle poll of at most 2 s (notes/stack.md).
-    return ["practice.tasks.huey", "-w", str(workers), "-k", "thread", "-g", "TERM", "-t", "30", "-f", "-m", "2"]
+    return ["practice.consumer.huey", "-w", str(workers), "-k", "thread", "-g", "TERM", "-t", "30", "-f", "-m", "2"]
 
 
 @click.command()
@@ -66,8 +71,6 @@ def consumer_arguments(workers: int = 2) -> list[str]:
 @click.option("--port", default=5000, show_default=True)
 def dev(host, port):
     """Set up the embedded default (database, demo data) and run the web server and the worker."""
-    from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
-
     upgrade()
     if not db.session.scalar(select(func.count(User.id))):
         load_demo(date.today())
@@ -95,16 +98,7 @@ def _stop(signum, frame):
 @click.option("--days", default=3, show_default=True, help="Appointments starting within this many days.")
 def forecast(days):
     """The reminders of the coming days, and why an appointment gets none."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from flask_babel import force_locale
-
-    from . import practice
-    from .messages.forecast import load_forecast
-    from .messages.views import REASON_LABELS
-
-    settings = practice()
+    settings = Practice.current()
     zone = ZoneInfo(settings.timezone)
     entries = load_forecast(datetime.now(UTC), days, settings)
     with force_locale("en"):
@@ -127,10 +121,6 @@ def translations():
 @translations.command("update")
 def update_translations():
     """Extract the strings, merge them into every catalogue and compile."""
-    from babel.messages.frontend import CommandLineInterface
-
-    from .config import ROOT
-
     folder = ROOT / "translations"
     pot = folder / "messages.pot"
     run = CommandLineInterface().run
@@ -147,8 +137,6 @@ def update_translations():
 
 def _fill_source_language(path) -> None:
     """The code is written in English: the English catalogue says what the code says."""
-    from babel.messages.pofile import read_po, write_po
-
     with open(path, "rb") as file:
         catalogue = read_po(file, locale="en")
     for message in catalogue:

@@ -34,7 +34,7 @@ def load_demo(today: date, seed: int = 7) -> None:
     if db.session.scalar(select(func.count(User.id))):
         raise RuntimeError("the database already holds data; the demo goes into an empty one")
     rng = random.Random(seed)
-    practice = Practice.load()
+    practice = Practice.current()
     practice.name, practice.email, practice.phone = "Fysio Centrum Zuid", "info@example.com", "+31 20 123 4567"
     practice.timezone, practice.country = "Europe/Amsterdam", "NL"
     practice.sms_enabled = True

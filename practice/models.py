@@ -3,9 +3,9 @@ import enum
 import secrets
 from datetime import datetime, time, timedelta, timezone
 
+from flask import g
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -179,18 +179,18 @@ class Practice(db.Model):
         return self.sms_sender_id or "".join(c for c in self.name if c.isascii() and c.isalnum())[:11] or "Practice"
 
     @classmethod
-    def load(cls) -> "Practice":
-        """The practice row; a fresh database gets a nameless one so pages still render. It is row 1, so that
-        two processes starting on an empty database at once make one practice, not two."""
-        practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
-        if practice is None:
-            db.session.add(cls(id=1, name="Practice"))
-            try:
-                db.session.commit()
-            except IntegrityError:  # another process made it first
-                db.session.rollback()
-            practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
-        return practice
+    def current(cls) -> "Practice":
+        """The practice, read once per app context (a request, a task). Its row is made with the tables."""
+        if "practice" not in g:
+            g.practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
+        return g.practice
+
+
+@event.listens_for(Practice.__table__, "after_create")
+def _the_practice_row(table, connection, **_) -> None:
+    """One practice per database, there from the start (migration 0008 does the same): reading the settings
+    never has to write."""
+    connection.execute(table.insert().values(id=1, name="Practice"))
 
 
 class User(UserMixin, db.Model):

@@ -1,14 +1,19 @@
-"""The Huey instance and the timed work. Huey is only the clock: each task opens an app context and
-calls a service, and the database stays the truth about what was done."""
+"""The queue and the timed work, made from the app's configuration (HUEY_URL) in create_app. Huey is only the
+clock: each task runs in an app context and calls a service, and the database stays the truth about what was
+done. Domains never call a task; they send a signal (signals.py) that the tasks here answer."""
 import threading
-from contextlib import nullcontext
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 
-from flask import has_app_context
+from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from .config import huey_url
+from .dashboard.services import PERIODS, load_dashboard, period_of
+from .messages import services as messages
+from .models import Practice
+from .signals import messages_planned, reminder_rules_changed
+from .worker import store_heartbeat
 
 NAME = "practice"
 
@@ -25,109 +30,82 @@ def huey_from_url(url: str):
     raise ValueError(f"HUEY_URL must be sqlite:///<path>, redis://… or memory://, not {url!r}")
 
 
-huey = huey_from_url(huey_url())
-_app = None
+# --- the work, each in an app context ---------------------------------------------------------------------------
 
-
-def _app_context():
-    """The web process already has an app; the consumer makes one, once."""
-    if has_app_context():
-        return nullcontext()
-    global _app
-    if _app is None:
-        from . import create_app
-
-        _app = create_app()
-    return _app.app_context()
-
-
-def _in_app_context(fn):
-    @wraps(fn)
-    def run(*args, **kwargs):
-        with _app_context():
-            return fn(*args, **kwargs)
-
-    return run
-
-
-def task(**options):
-    return lambda fn: huey.task(**options)(_in_app_context(fn))
-
-
-def periodic_task(schedule, **options):
-    return lambda fn: huey.periodic_task(schedule, **options)(_in_app_context(fn))
-
-
-@periodic_task(crontab())
 def heartbeat():
     """Every minute: note that the consumer is alive."""
-    from .worker import store_heartbeat
-
     store_heartbeat()
 
 
-@task(retries=0)
-def send_message(message_id: int):
-    """Right after a change: send this one message now (the minute dispatcher covers a lost enqueue)."""
-    from datetime import UTC, datetime
-
-    from .messages.services import send_message as send
-
-    send(message_id, datetime.now(UTC))
-
-
-_caught_up = threading.Lock()
-
-
-@huey.on_startup()
-def catch_up():
-    """A consumer that was down catches up at once instead of at the next minute (once per process, though
-    every worker thread runs this hook)."""
-    if _caught_up.acquire(blocking=False):
-        send_due_messages()
-
-
-@periodic_task(crontab())
 def send_due_messages():
     """Every minute, and at consumer start: everything due, including what was missed while down."""
-    from datetime import UTC, datetime
-
-    from .messages.services import send_due
-
-    send_due(datetime.now(UTC))
+    messages.send_due(datetime.now(UTC))
 
 
-@periodic_task(crontab(hour="3", minute="30"))
+def send_message(message_id: int):
+    """Right after a change: send this one message now (the minute round covers a lost enqueue)."""
+    messages.send_message(message_id, datetime.now(UTC))
+
+
+def replan_reminders():
+    """After the reminder rules changed: every upcoming appointment's reminders follow the new rules."""
+    messages.replan_upcoming_reminders(datetime.now(UTC))
+
+
 def warm_figures():
     """At night: count the months that settled since yesterday, so the owner's morning dashboard is quick."""
-    from datetime import UTC, datetime
-
-    from . import practice
-    from .dashboard.services import PERIODS, load_dashboard, period_of
-
-    settings = practice()
+    practice = Practice.current()
     for name in PERIODS:
-        load_dashboard(period_of(name, datetime.now(UTC), settings.timezone), settings, with_attention=False)
+        load_dashboard(period_of(name, datetime.now(UTC), practice.timezone), practice, with_attention=False)
 
 
-@task()
-def replan_reminders():
-    """After the reminder settings changed: every upcoming appointment's reminders follow the new rules."""
-    from datetime import UTC, datetime
-
-    from .messages.services import replan_upcoming_reminders
-
-    replan_upcoming_reminders(datetime.now(UTC))
-
-
-@task()
 def deliver_sink_report(arguments: dict):
     """The development SMS sink's simulated delivery report, a few seconds after the hand-over."""
-    from datetime import UTC, datetime
-
-    from flask import current_app
-
-    from .messages.services import record_report, report_signature
-
     gateway = current_app.extensions["practice.sms_gateway"]
-    record_report(gateway, arguments | {"sig": report_signature(arguments["ref"])}, datetime.now(UTC))
+    messages.record_report(gateway, arguments | {"sig": messages.report_signature(arguments["ref"])},
+                           datetime.now(UTC))
+
+
+class Tasks:
+    """The app's queue with the tasks registered on it (app.extensions["practice.tasks"]), answering the
+    domains' signals. The web process enqueues; `huey_consumer practice.consumer.huey` runs them."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.huey = huey = huey_from_url(app.config["HUEY_URL"])
+        every_minute = crontab()
+        self.heartbeat = huey.periodic_task(every_minute)(self._in_app(heartbeat))
+        huey.periodic_task(every_minute)(self._in_app(send_due_messages))
+        huey.periodic_task(crontab(hour="3", minute="30"))(self._in_app(warm_figures))
+        self.send_message = huey.task(retries=0)(self._in_app(send_message))
+        self.replan_reminders = huey.task()(self._in_app(replan_reminders))
+        self.deliver_sink_report = huey.task()(self._in_app(deliver_sink_report))
+        self._caught_up = threading.Lock()
+        huey.on_startup()(self.catch_up)
+        messages_planned.connect(self._send_now, sender=app)
+        reminder_rules_changed.connect(self._replan, sender=app)
+        app.extensions["practice.tasks"] = self
+
+    def _in_app(self, work):
+        @wraps(work)
+        def run(*args, **kwargs):
+            with self.app.app_context():
+                return work(*args, **kwargs)
+
+        return run
+
+    def catch_up(self):
+        """A consumer that was down catches up at once instead of at the next minute (once per process, though
+        every worker thread runs this hook)."""
+        if self._caught_up.acquire(blocking=False):
+            self._in_app(send_due_messages)()
+
+    def schedule_sink_report(self, arguments: dict, delay: int) -> None:
+        self.deliver_sink_report.schedule((arguments,), delay=delay)
+
+    def _send_now(self, app, message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            self.send_message(message_id)
+
+    def _replan(self, app) -> None:
+        self.replan_reminders()

@@ -2,19 +2,35 @@
 from datetime import datetime
 from functools import wraps
 
-from flask import Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .extensions import login_manager
-from .models import LANGUAGES
+from .extensions import db, login_manager
+from .models import LANGUAGES, Practice
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # tasks choose a language with force_locale
+    if g.get("language") in LANGUAGES:
+        return g.language  # the public page speaks the client's language
+    if current_user.is_authenticated and current_user.language:
+        return current_user.language
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def select_timezone() -> str:
+    return Practice.current().timezone
 
 
 def public(view):
@@ -58,6 +74,8 @@ def _security_headers(response):
 
 
 def _error_page(error):
+    if error.code >= 500:
+        db.session.rollback()  # the failed request's transaction: the page reads the database afresh
     return render_template("error.html", error=error), error.code
 
 
@@ -88,10 +106,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def shared():
-        from . import practice
-
         return {
-            "practice": practice(),
+            "practice": Practice.current(),
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "current_language": str(get_locale() or "en"),
         }

@@ -11,15 +11,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-# Before practice is imported: a throw-away instance folder, and Huey in memory unless a test starts
-# a real consumer (which gets its own SQLite Huey file).
-os.environ["PRACTICE_INSTANCE"] = tempfile.mkdtemp(prefix="practice-test-")
-os.environ["HUEY_URL"] = "memory://"
+from practice.app import create_app
+from practice.extensions import db
+from practice.models import Practice, Role, User
+from tests import stack as stacks
 
-from practice import create_app  # noqa: E402
-from practice.extensions import db  # noqa: E402
-from practice.models import Practice, Role, User  # noqa: E402
-from tests import stack as stacks  # noqa: E402
+# A throw-away instance folder for the secret key and whatever a test app keeps there.
+os.environ["PRACTICE_INSTANCE"] = tempfile.mkdtemp(prefix="practice-test-")
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -68,10 +66,12 @@ def empty_database_url(stack, tmp_path):
 def app(database_url):
     """A fresh app and database. No app context stays pushed: like in production, every request and
     every `with app.app_context()` block of a test gets its own (its own `g` and its own DB session)."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    # Huey in memory: nothing consumes the test app's queue (a test that wants a worker starts a consumer).
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "HUEY_URL": "memory://"})
     with app.app_context():
         db.create_all()
-        db.session.add(Practice(name="Fysio Test", email="info@fysio.test", phone="+31 20 555 0100"))
+        practice = Practice.current()
+        practice.name, practice.email, practice.phone = "Fysio Test", "info@fysio.test", "+31 20 555 0100"
         db.session.commit()
     yield app
     with app.app_context():

@@ -1,3 +1,1 @@
-from .views import bp
-
-__all__ = ["bp"]
+"""The agenda: day and week views, booking, moving, cancelling and no-shows."""

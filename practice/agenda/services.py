@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -13,6 +14,7 @@ from ..models import (
     Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, MessageKind, MessageStatus,
     OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
+from ..signals import messages_planned
 
 
 class BookingError(ValueError):
@@ -141,9 +143,7 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
                           moved_online_from: datetime | None = None) -> None:
     """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
     have the notices sent right away (the worker's minute round would catch them too)."""
-    from ..tasks import send_message
-
-    now, practice = utcnow(), Practice.load()
+    now, practice = utcnow(), Practice.current()
     notices = messages.plan_change(appointment, kind, now) if kind else []
     if moved_online_from is not None:
         db.session.add(OnlineMove(appointment=appointment, from_start=moved_online_from, to_start=appointment.start,
@@ -151,9 +151,8 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
         notices.append(messages.plan_practice_notice(appointment, practice, now))
     messages.plan_reminders(appointment, practice, now)
     db.session.commit()
-    for message in notices:
-        if message.status == MessageStatus.PLANNED:
-            send_message(message.id)
+    messages_planned.send(current_app._get_current_object(),
+                          message_ids=[message.id for message in notices if message.status == MessageStatus.PLANNED])
 
 
 def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:

@@ -7,11 +7,10 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import practice
 from ..clients.services import load_client
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
-from ..models import Appointment, AppointmentStatus, Channels
+from ..models import Appointment, AppointmentStatus, Channels, Practice
 from . import services
 from .forms import AppointmentForm
 
@@ -47,7 +46,7 @@ def panel_closed():
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
 def new_appointment():
-    settings = practice()
+    settings = Practice.current()
     form = _form(None)
     if request.method == "GET":
         state = _state()
@@ -72,7 +71,7 @@ def appointment(appointment_id):
     form = _form(current)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.change(current, _booking(form), practice().timezone)
+            services.change(current, _booking(form), Practice.current().timezone)
         except services.BookingError as problem:
             _show(form, problem)
         else:
@@ -105,7 +104,7 @@ def _action(current: Appointment, act):
 
 def _state() -> dict:
     """What the agenda shows, from the query string: the day, day or week, and the filters."""
-    today = datetime.now(ZoneInfo(practice().timezone)).date()
+    today = datetime.now(ZoneInfo(Practice.current().timezone)).date()
     try:
         shown = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
@@ -117,7 +116,7 @@ def _state() -> dict:
 
 
 def _agenda(state: dict) -> dict:
-    tz = practice().timezone
+    tz = Practice.current().timezone
     days = services.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
     start, end = services.day_bounds(days[0], tz)[0], services.day_bounds(days[-1], tz)[1]
     appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
@@ -149,7 +148,7 @@ def _form(current: Appointment | None, *, from_request: bool = True) -> Appointm
     A panel shown after a stored change must not echo the request: the booking form posts "" ("as on the client
     card"), which the edit form does not offer, so the browser would show "None" and the next save would
     withdraw every planned message."""
-    settings = practice()
+    settings = Practice.current()
     source = {} if from_request else {"formdata": None}
     stored = (current.confirmation_channels, current.reminder_channels) if current else None
     return AppointmentForm(obj=_form_data(current) if current else None, practitioners=services.load_practitioners(),
@@ -158,7 +157,7 @@ def _form(current: Appointment | None, *, from_request: bool = True) -> Appointm
 
 
 def _form_data(current: Appointment):
-    local = current.start.astimezone(ZoneInfo(practice().timezone))
+    local = current.start.astimezone(ZoneInfo(Practice.current().timezone))
     return SimpleNamespace(
         client_id=current.client_id, practitioner_id=current.practitioner_id,
         appointment_type_id=current.appointment_type_id, location_id=current.location_id,
@@ -168,7 +167,7 @@ def _form_data(current: Appointment):
 
 
 def _booking(form: AppointmentForm) -> services.Booking:
-    start = services.local_moment(form.day.data, form.time.data, practice().timezone)
+    start = services.local_moment(form.day.data, form.time.data, Practice.current().timezone)
     return services.Booking(
         client_id=form.client_id.data, practitioner_id=form.practitioner_id.data,
         appointment_type_id=form.appointment_type_id.data, location_id=form.location_id.data, start=start,
@@ -201,15 +200,15 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,
-                                   appointment_messages=load_for_appointment(current.id, practice()))
+                                   appointment_messages=load_for_appointment(current.id, Practice.current()))
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
-    local_day = current.start.astimezone(ZoneInfo(practice().timezone)).date()
+    local_day = current.start.astimezone(ZoneInfo(Practice.current().timezone)).date()
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
-                       appointment_messages=load_for_appointment(current.id, practice()), **_agenda(state))
+                       appointment_messages=load_for_appointment(current.id, Practice.current()), **_agenda(state))
 
 
 def _parse_time(value: str | None):

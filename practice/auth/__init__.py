@@ -1,3 +1,1 @@
-from .views import bp
-
-__all__ = ["bp"]
+"""Logging in and out, and the accounts of the practice."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import icalendar
 import idna
 
-from . import OutcomeUnknown
+from .outcome import OutcomeUnknown
 
 
 class TemporaryFailure(Exception):

@@ -8,7 +8,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
-from . import OutcomeUnknown
+from .outcome import OutcomeUnknown
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,11 @@ class SinkGateway:
     OUTCOMES = {"01": "undeliverable", "02": "rejected", "03": "expired"}
 
     def __init__(self, schedule_report):
-        self.schedule_report = schedule_report  # (reference, arguments, delay in seconds) -> None
+        self.schedule_report = schedule_report  # (arguments, delay in seconds) -> None
 
     def send(self, sms: Sms, report_url: str) -> str | None:
         outcome = self.OUTCOMES.get(sms.to[-2:], "delivered")
-        self.schedule_report(sms.reference, {"ref": sms.reference, "outcome": outcome}, 3)
+        self.schedule_report({"ref": sms.reference, "outcome": outcome}, 3)
         return f"sink-{sms.reference}"
 
     def read_report(self, arguments: dict[str, str]) -> Report:

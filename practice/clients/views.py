@@ -1,9 +1,8 @@
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from .. import practice
 from ..htmx import is_htmx, render_fragment, render_page
-from ..models import Channels, Client, ConsentSource
+from ..models import Channels, Client, ConsentSource, Practice
 from . import services
 from .forms import SOURCE_LABELS, ClientForm, ConsentForm
 
@@ -62,7 +61,7 @@ def consent(client_id):
 
 
 def _edit(client: Client | None):
-    settings = practice()
+    settings = Practice.current()
     form = ClientForm(obj=client, sms_enabled=settings.sms_enabled)
     if client and request.method == "GET":
         form.mobile.data = services.readable_mobile(client.mobile)

@@ -1,4 +1,1 @@
 """The owner's dashboard: online activity, messages, SMS usage, no-shows and what needs attention."""
-from .views import bp
-
-__all__ = ["bp"]

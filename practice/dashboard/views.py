@@ -5,9 +5,9 @@ from flask import Blueprint, request
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 
-from .. import practice
 from ..htmx import is_htmx, render_page
 from ..web import owner_required
+from ..models import Practice
 from . import services
 from .services import Outcome
 
@@ -32,7 +32,7 @@ def percent(share: float | None) -> str:
 @owner_required
 def index():
     """The owner's morning page; the period selector swaps only the figures (htmx), attention stays put."""
-    settings = practice()
+    settings = Practice.current()
     period = services.period_of(request.args.get("period"), datetime.now(UTC), settings.timezone)
     dashboard = services.load_dashboard(period, settings, with_attention=not is_htmx())
     return render_page("dashboard/dashboard.html", "dashboard/_dashboard.html", dashboard=dashboard,

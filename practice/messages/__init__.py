@@ -1,2 +1,1 @@
 """Messages to clients: templates, planning and sending, the message log, usage and invoices."""
-from .views import bp, callbacks  # noqa: F401

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import schedule
 from .. import sms as sms_rules
 from .. import templating
-from ..channels import OutcomeUnknown
+from ..channels.outcome import OutcomeUnknown
 from ..channels.email import (AddressProblem, Email, PermanentFailure, TemporaryFailure, appointment_ics,
                               compose as compose_email, message_id)
 from ..channels.sms_gateways import Sms, SmsFailure
@@ -125,7 +125,7 @@ def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due:
     message = Message(dedupe_key=key, appointment=appointment, kind=kind, channel=channel, due_at=due,
                       language=client.language, status=MessageStatus.PLANNED, status_at=utcnow(),
                       recipient=client.email if channel == Channel.EMAIL else client.mobile)
-    reason = reason_not_to_send(message, Practice.load())
+    reason = reason_not_to_send(message, Practice.current())
     if reason:
         message.status, message.reason = MessageStatus.NOT_SENT, reason
     db.session.add(message)
@@ -164,7 +164,7 @@ def plan_reminders_for(appointments: list[Appointment], practice: Practice, now:
 
 def replan_upcoming_reminders(now: datetime, batch: int = 1000) -> int:
     """Plan the reminders of every booked appointment still ahead anew (after the rules changed)."""
-    practice, after, count = Practice.load(), 0, 0
+    practice, after, count = Practice.current(), 0, 0
     while upcoming := db.session.scalars(
             select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED, Appointment.start > now,
                                       Appointment.id > after)
@@ -280,7 +280,7 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
                  appointment_path.selectinload(Appointment.practitioner),
                  appointment_path.selectinload(Appointment.location))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
-    practice, events = Practice.load(), []
+    practice, events = Practice.current(), []
     for message in messages:
         db.session.expunge(message)  # read here, written only by _commit_outcome, under this worker's claim
     handed_over = 0
@@ -623,6 +623,6 @@ def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
         if status != MessageStatus.DELIVERED and status != MessageStatus.HANDED_OVER:
             message.error = report.detail[:500]
         if status == MessageStatus.DELIVERED:
-            message.price_cents = message.segments * Practice.load().sms_price_cents
+            message.price_cents = message.segments * Practice.current().sms_price_cents
     db.session.commit()
     return message

@@ -5,11 +5,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import practice
 from ..extensions import csrf, limiter
 from ..agenda.services import load_appointment_types
 from ..htmx import render_fragment, render_page
-from ..models import LANGUAGES, Channel, MessageKind, MessageStatus, NotSentReason
+from ..models import Channel, LANGUAGES, MessageKind, MessageStatus, NotSentReason, Practice
 from ..templating import VARIABLE_ORDER
 from ..web import owner_required, public
 from . import editor, services
@@ -70,7 +69,7 @@ def labels():
 @bp.get("/messages/")
 def index():
     """The message log: every message with its kind, channel, recipient, time, segments, status and reason."""
-    filters = message_log.Filters.from_args(request.args, practice().timezone)
+    filters = message_log.Filters.from_args(request.args, Practice.current().timezone)
     return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
                        messages=message_log.load_messages(filters), statuses=STATUS_LABELS,
                        channels=CHANNEL_LABELS)
@@ -80,7 +79,7 @@ def index():
 def forecast():
     """The reminders of the coming days, and why an appointment gets none."""
     days = min(max(request.args.get("days", 3, type=int), 1), 14)
-    entries = message_forecast.load_forecast(datetime.now(UTC), days, practice())
+    entries = message_forecast.load_forecast(datetime.now(UTC), days, Practice.current())
     return render_page("messages/forecast.html", "messages/_forecast.html", entries=entries, days=days)
 
 
@@ -100,7 +99,7 @@ def message(message_id):
 def usage():
     months = _usage_months()
     return render_page("messages/usage.html", "messages/usage.html", months=months,
-                       total=sum(month.cost_cents for month in months), price_cents=practice().sms_price_cents)
+                       total=sum(month.cost_cents for month in months), price_cents=Practice.current().sms_price_cents)
 
 
 @bp.get("/messages/usage.csv")
@@ -112,8 +111,8 @@ def usage_csv():
 
 def _usage_months():
     """The last twelve months, this one included."""
-    today = datetime.now(ZoneInfo(practice().timezone)).date()
-    return message_usage.load_usage(message_usage.add_months(today, -11), today, practice().timezone)
+    today = datetime.now(ZoneInfo(Practice.current().timezone)).date()
+    return message_usage.load_usage(message_usage.add_months(today, -11), today, Practice.current().timezone)
 
 
 # --- the template editor (owner) -----------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def template_edit(kind, channel, language):
     types = load_appointment_types(active_only=False)
     return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
                        own=editor.load_own(slot) is not None, types=types, variables=VARIABLE_ORDER,
-                       preview=editor.preview(slot, form.data, practice()) if problem is None
+                       preview=editor.preview(slot, form.data, Practice.current()) if problem is None
                        else editor.Preview(problem=problem))
 
 
@@ -161,7 +160,7 @@ def template_preview(kind, channel, language):
     form = TemplateForm()
     if not form.validate_on_submit():
         abort(400)
-    return render_fragment("messages/_preview.html", preview=editor.preview(slot, form.data, practice()), slot=slot)
+    return render_fragment("messages/_preview.html", preview=editor.preview(slot, form.data, Practice.current()), slot=slot)
 
 
 def _slot(kind: str, channel: str, language: str) -> editor.Slot:

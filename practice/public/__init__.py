@@ -1,1 +1,1 @@
-from .views import bp  # noqa: F401
+"""The client's public page: their appointment and the move to another free time."""

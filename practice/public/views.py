@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 
-from .. import practice
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
 from ..web import public
+from ..models import Practice
 from . import services
 from .links import find_by_token
 
@@ -25,7 +25,7 @@ def _limit() -> str:
 @limiter.limit(_limit)
 def appointment(token):
     found = _appointment_or_404(token)
-    settings, now = practice(), datetime.now(UTC)
+    settings, now = Practice.current(), datetime.now(UTC)
     refusal = services.why_not_movable(found, settings, now)
     if refusal:
         status = 200 if request.method == "GET" else 409
@@ -59,7 +59,7 @@ def appointment(token):
 @limiter.limit(_limit)
 def times(token):
     found = _appointment_or_404(token)
-    settings, now = practice(), datetime.now(UTC)
+    settings, now = Practice.current(), datetime.now(UTC)
     refusal = services.why_not_movable(found, settings, now)
     if refusal:
         return render_fragment("public/_times.html", 409, appointment=found, token=token, day=None, times=[],
@@ -85,7 +85,7 @@ def _appointment_or_404(token: str):
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(practice().timezone)
+    return ZoneInfo(Practice.current().timezone)
 
 
 def _day(value: str | None) -> date | None:

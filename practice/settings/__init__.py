@@ -1,3 +1,1 @@
-from .views import bp
-
-__all__ = ["bp"]
+"""The owner's settings: the practice, locations, appointment types, practitioners, messages."""

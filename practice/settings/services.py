@@ -3,11 +3,13 @@ their weekly working hours and time off."""
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
+from ..signals import reminder_rules_changed
 
 
 class SettingsError(ValueError):
@@ -33,6 +35,7 @@ def store_messaging(practice: Practice, *, confirmation_email: bool, confirmatio
     practice.sms_enabled, practice.sms_sender_id = sms_enabled, sms_sender_id.strip()
     practice.sms_price_cents = sms_price_cents
     db.session.commit()
+    reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules
 
 
 def load_locations() -> list[Location]:
@@ -85,6 +88,7 @@ def store_online_rescheduling(practice: Practice, *, online_rescheduling: bool, 
 def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str | None) -> None:
     appointment_type.reminder_rules = reminder_rules
     db.session.commit()
+    reminder_rules_changed.send(current_app._get_current_object())
 
 
 def load_practitioners() -> list[Practitioner]:

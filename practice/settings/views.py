@@ -5,11 +5,10 @@ from flask_babel import ngettext
 
 from wtforms.validators import ValidationError
 
-from .. import practice, schedule
+from .. import schedule
 from ..messages import editor
-from ..tasks import replan_reminders
 from ..htmx import is_htmx, render_fragment, render_page
-from ..models import Location, utcnow
+from ..models import Location, Practice, utcnow
 from ..web import owner_required
 from . import services
 from .forms import (
@@ -29,7 +28,7 @@ def labels():
 @bp.route("/", methods=["GET", "POST"])
 @owner_required
 def practice_details():
-    current = practice()
+    current = Practice.current()
     form = PracticeForm(obj=current)
     if form.validate_on_submit():
         services.store_practice(current, **{name: form[name].data for name in (
@@ -43,14 +42,13 @@ def practice_details():
 @bp.route("/messaging", methods=["GET", "POST"])
 @owner_required
 def messaging():
-    current = practice()
+    current = Practice.current()
     form = MessagingForm(obj=current)
     if request.method == "GET":
         form.show_rules(schedule.rules_from_text(current.reminder_rules))
     if form.validate_on_submit() and (rules := _rules_or_none(form)) is not None:
         services.store_messaging(current, reminder_rules=schedule.rules_to_text(rules), **{name: form[name].data for name in (
             "confirmation_email", "confirmation_sms", "sms_enabled", "sms_sender_id", "sms_price_cents")})
-        replan_reminders()
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
@@ -60,7 +58,7 @@ def messaging():
 @bp.route("/online", methods=["GET", "POST"])
 @owner_required
 def online():
-    current = practice()
+    current = Practice.current()
     form = OnlineReschedulingForm(obj=current)
     if form.validate_on_submit():
         services.store_online_rescheduling(current, **{name: form[name].data for name in (
@@ -152,7 +150,6 @@ def appointment_type_reminders(type_id):
     reminders = AppointmentTypeRemindersForm()
     if reminders.validate_on_submit() and (reminders.mode.data != "own" or _rules_or_none(reminders) is not None):
         services.store_type_reminders(appointment_type, reminders.stored_rules())
-        replan_reminders()
         flash(_("Reminders for this type saved."), "info")
         return _see(url_for(".appointment_type_edit", type_id=type_id))
     return render_page("settings/appointment_type.html", "settings/_type_reminders_form.html", 422,
@@ -220,7 +217,7 @@ def practitioner_time_off_add(practitioner_id):
     if form.validate_on_submit():
         try:
             services.add_time_off(person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
-                                  tz=practice().timezone)
+                                  tz=Practice.current().timezone)
         except services.SettingsError as problem:
             form[problem.field].errors.append(problem.message)
         else:

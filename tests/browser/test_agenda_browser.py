@@ -33,7 +33,7 @@ def _htmx_post(page, action, url_part):
 
 def test_client_consent_booking_move_and_cancel_without_a_page_load(app, page, agenda):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     desk = make_user(app, Role.STAFF)
     _log_in(page, desk)

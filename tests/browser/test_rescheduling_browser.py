@@ -26,7 +26,7 @@ def test_a_client_moves_their_appointment_on_a_phone_from_the_confirmation_email
     use_smtp(app, smtp_server)
     app.config["PUBLIC_BASE_URL"] = live_server.url
     with app.app_context():
-        practice = Practice.load()
+        practice = Practice.current()
         practice.online_rescheduling, practice.email = True, "balie@fysio.example.com"
         db.session.commit()
     day = datetime.now(ZONE).date() + timedelta(days=7)

@@ -111,4 +111,4 @@ def test_login_never_redirects_to_another_site(client, staff, target):
 
 
 def test_a_fresh_database_still_has_a_practice(ctx):
-    assert Practice.load().name == "Fysio Test"
+    assert Practice.current().name == "Fysio Test"

@@ -236,7 +236,7 @@ def _planned_reminders(app, appointment_id) -> dict[int, MessageStatus]:
 def _book_ahead_in_the_panel(app, client, agenda, client_id):
     """Book five days ahead with the channels "as on the client card"; two reminders get planned."""
     with app.app_context():
-        Practice.load().reminder_rules = "days_before:2@07:00;hours_before:3"
+        Practice.current().reminder_rules = "days_before:2@07:00;hours_before:3"
         db.session.commit()
     day = (datetime.now(ZONE) + timedelta(days=5)).date().isoformat()
     booked = _post_new(client, agenda, client_id, "10:00", day=day)

@@ -61,7 +61,7 @@ def test_sms_is_offered_only_when_a_gateway_is_configured(app, client, staff):
     refused = client.post("/clients/new", data=_form(client, reminder_channels="sms"), headers={"HX-Request": "true"})
     assert refused.status_code == 422
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     assert 'value="sms"' in client.get("/clients/new").get_data(as_text=True)
     created = client.post("/clients/new", data=_form(client, reminder_channels="both"), headers={"HX-Request": "true"})
@@ -73,7 +73,7 @@ def test_sms_is_offered_only_when_a_gateway_is_configured(app, client, staff):
 
 def test_sms_without_a_mobile_number_is_refused(app, client, staff):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     log_in(client, staff)
     response = client.post("/clients/new", data=_form(client, mobile="", reminder_channels="sms"),

@@ -288,7 +288,7 @@ def test_no_shows_per_month_stand_beside_the_share_of_appointments_that_got_a_re
 def test_attention_lists_unreachable_clients_recent_failures_and_a_silent_worker_with_links_to_act(
         app, agenda, owner_browser):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     soon = local(2026, 4, 10, 10)
     no_consent = make_client(app, first_name="Sms", last_name="Only", sms_consent=False)

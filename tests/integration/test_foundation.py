@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from flask_migrate import upgrade
 from sqlalchemy import create_engine
 
-from practice import create_app
+from practice.app import create_app
 from practice.config import ConfigError, load_config
 from practice.extensions import db
 from practice.models import LANGUAGES
@@ -117,7 +117,7 @@ def test_the_owner_changes_practice_settings_and_bad_input_changes_nothing(app, 
     with app.app_context():
         from practice.models import Practice
 
-        practice = Practice.load()
+        practice = Practice.current()
         assert (practice.name, practice.timezone, practice.subdivision) == ("Fysio Noord", "Europe/Berlin", "BY")
 
 

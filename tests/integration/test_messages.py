@@ -18,11 +18,16 @@ from tests.conftest import log_in, make_client, make_user
 TZ = "Europe/Amsterdam"
 
 
-def use_smtp(app, server):
-    from practice.channels import init_app
+def rechoose_channels(app):
+    """After a test changed the configuration: the mailer and gateway it now names."""
+    from practice.channels.setup import init_app
 
+    init_app(app, app.extensions["practice.tasks"].schedule_sink_report)
+
+
+def use_smtp(app, server):
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="agenda@example.com")
-    init_app(app)
+    rechoose_channels(app)
 
 
 def book(app, agenda_ids, client_id, day=date(2026, 12, 7), hour=10):
@@ -41,7 +46,7 @@ def send_due(app):
 def test_a_confirmation_email_arrives_with_both_parts_local_date_and_calendar_file(app, agenda, smtp_server):
     use_smtp(app, smtp_server)
     with app.app_context():
-        Practice.load().email = "info@fysio.example.com"
+        Practice.current().email = "info@fysio.example.com"
         db.session.commit()
     client_id = make_client(app, email="anna@example.nl", language="de", confirmation_channels=Channels.EMAIL)
     appointment_id = book(app, agenda, client_id)
@@ -77,7 +82,7 @@ def test_a_message_is_sent_once_however_often_the_dispatcher_runs(app, agenda, s
 
 def test_without_consent_no_sms_goes_out_and_the_log_says_why(app, agenda):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     client_id = make_client(app, confirmation_channels=Channels.SMS)
     appointment_id = book(app, agenda, client_id)
@@ -104,14 +109,12 @@ def test_an_smtp_outage_is_retried_and_the_log_shows_each_attempt(app, agenda, s
 
 
 def _with_sms(app, kannel_gateway, live_server):
-    from practice.channels import init_app
-
     app.config.update(SMS_GATEWAY="kannel", KANNEL_SENDSMS_URL=kannel_gateway.sendsms_url,
                       KANNEL_USERNAME=kannel_gateway.username, KANNEL_PASSWORD=kannel_gateway.password,
                       PUBLIC_BASE_URL=live_server.url)
-    init_app(app)
+    rechoose_channels(app)
     with app.app_context():
-        practice = Practice.load()
+        practice = Practice.current()
         practice.sms_enabled, practice.sms_sender_id, practice.sms_price_cents = True, "FysioZuid", 12
         db.session.commit()
 
@@ -166,7 +169,7 @@ def test_an_sms_through_kannel_is_handed_over_then_delivered_and_charged(app, ag
 
 def test_a_delivery_report_without_a_valid_signature_is_refused_and_changes_nothing(app, client, agenda):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     appointment_id = book(app, agenda, _sms_client(app, "+31612345678"))
     send_due(app)

@@ -201,15 +201,15 @@ def test_a_delivery_report_that_arrives_before_the_hand_over_is_recorded_is_not_
     from practice.channels.sms_gateways import SinkGateway
     from practice.models import ConsentEvent, ConsentSource
 
-    def report_at_once(reference, arguments, delay):
+    def report_at_once(arguments, delay):
         with app.app_context():
             gateway = app.extensions["practice.sms_gateway"]
-            services.record_report(gateway, arguments | {"sig": services.report_signature(reference)},
+            services.record_report(gateway, arguments | {"sig": services.report_signature(arguments["ref"])},
                                    datetime.now(UTC))
 
     app.extensions["practice.sms_gateway"] = SinkGateway(report_at_once)
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
     client_id = make_client(app, confirmation_channels=Channels.SMS, sms_consent=True)
     with app.app_context():

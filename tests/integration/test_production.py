@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from practice import create_app
+from practice.app import create_app
 from practice.extensions import db
 from tests.conftest import free_port
 from tests.integration.test_worker import ROOT, _wait_for
@@ -127,7 +127,7 @@ def test_twenty_clients_race_for_one_time_through_gunicorn_and_every_message_arr
                       "PUBLIC_BASE_URL": base})
     day = datetime.now(ZONE).date() + timedelta(days=8)
     with app.app_context():
-        practice = Practice.load()
+        practice = Practice.current()
         practice.name, practice.email = "Fysio Productie", "praktijk@fysio.example"
         practice.online_rescheduling = True
         location = Location(name="Centrum", address="Hoofdstraat 1")

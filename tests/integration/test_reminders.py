@@ -77,7 +77,7 @@ def test_moving_and_cancelling_after_reminders_were_planned_reach_the_smtp_serve
         app, agenda, smtp_server):
     use_smtp(app, smtp_server)
     with app.app_context():
-        Practice.load().reminder_rules = "days_before:2@07:00"
+        Practice.current().reminder_rules = "days_before:2@07:00"
         db.session.commit()
     monday, wednesday = date(2026, 12, 7), date(2026, 12, 9)
     moved = book(app, agenda, make_client(app, email="moved@example.com"), local(monday, 10))
@@ -134,7 +134,7 @@ def test_a_type_can_switch_reminders_off_or_use_its_own_rules(app, agenda):
 
 def test_the_forecast_lists_every_reminder_and_why_an_appointment_gets_none(app, agenda):
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.get(AppointmentType, agenda.intake).reminder_rules = ""
         db.session.commit()
     soon = datetime.now(ZONE).date() + timedelta(days=3)
@@ -145,7 +145,7 @@ def test_the_forecast_lists_every_reminder_and_why_an_appointment_gets_none(app,
     unwanted = book(app, agenda, make_client(app, reminder_channels=Channels.NONE, email="n@example.com"),
                     local(soon, 13))
     with app.app_context():
-        entries = {e.appointment.id: e for e in load_forecast(datetime.now(UTC), 7, Practice.load())}
+        entries = {e.appointment.id: e for e in load_forecast(datetime.now(UTC), 7, Practice.current())}
         reasons = {appointment_id: [line.reason for line in entries[appointment_id].lines]
                    for appointment_id in (fine, no_consent, off, unwanted)}
     assert reasons == {fine: [None], no_consent: [NotSentReason.NO_CONSENT], off: [NotSentReason.REMINDERS_OFF],
@@ -162,7 +162,7 @@ def test_the_forecast_lists_every_reminder_and_why_an_appointment_gets_none(app,
 def test_changing_the_practices_rules_replans_upcoming_reminders(app, agenda):
     appointment_id = book(app, agenda, make_client(app), local(date(2026, 12, 14), 10))
     with app.app_context():
-        Practice.load().reminder_rules = "last_working_day@09:00"
+        Practice.current().reminder_rules = "last_working_day@09:00"
         db.session.commit()
         services.replan_upcoming_reminders(datetime.now(UTC))
     assert [(r.status, r.due_at) for r in reminders(app, appointment_id)] == [

@@ -28,7 +28,7 @@ NEXT_WEEK = datetime.now(ZONE).date() + timedelta(days=7)
 @pytest.fixture
 def online(app):
     with app.app_context():
-        practice = Practice.load()
+        practice = Practice.current()
         practice.online_rescheduling, practice.reschedule_cutoff_hours = True, 24
         db.session.commit()
 
@@ -118,7 +118,7 @@ def test_a_move_that_the_rules_forbid_is_refused_on_the_page_and_on_a_hand_made_
         if case == "cancelled":
             appointment.status = AppointmentStatus.CANCELLED
         if case == "switched off":
-            Practice.load().online_rescheduling = False
+            Practice.current().online_rescheduling = False
         db.session.commit()
         appointment_id = appointment.id
     token = token_of(app, appointment_id)
@@ -210,10 +210,10 @@ def test_switching_on_tells_the_owner_about_confirmations_without_the_link_and_a
     assert 'data-test="missing-link"' not in browser.get("/settings/online").get_data(as_text=True)
     appointment_id = book(app, agenda, local(NEXT_WEEK, 10), confirmation_channels="both", sms_consent=True)
     with app.app_context():
-        Practice.load().sms_enabled = True
+        Practice.current().sms_enabled = True
         db.session.commit()
         sms = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id,
                                                       Message.kind == MessageKind.CONFIRMATION,
                                                       Message.channel == "sms"))
-        body = messages.render_message(sms, Practice.load())["body"]
+        body = messages.render_message(sms, Practice.current())["body"]
     assert f"/r/{token_of(app, appointment_id)}" in body

@@ -62,7 +62,7 @@ def test_a_saved_template_is_normalised_and_used_for_the_next_message(app, agend
     appointment_id = book(app, agenda, make_client(app, language="nl"))
     with app.app_context():
         message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
-        content = services.render_message(message, Practice.load())
+        content = services.render_message(message, Practice.current())
     assert content["subject"] == "Tot maandag 7 december 2026"
     assert content["body"] == "Dag Anna,\ntot 10:00."
 
@@ -84,7 +84,7 @@ def test_an_appointment_type_version_wins_over_the_general_one_and_reset_returns
 def test_the_sms_preview_shows_length_encoding_segments_cost_and_the_characters_that_force_unicode(app, agenda,
                                                                                                    owner_browser):
     with app.app_context():
-        Practice.load().sms_price_cents = 9
+        Practice.current().sms_price_cents = 9
         db.session.commit()
     response = post(owner_browser, f"{SMS_EDITOR}/preview", body="Tot {{ time }} – groet 😀 " + "x" * 60)
     html = response.get_data(as_text=True)
@@ -110,12 +110,12 @@ def test_an_invalid_sender_id_is_refused_and_nothing_changes(app, owner_browser)
                         sms_price_cents="10")
         assert response.status_code == 422 and alerts(response), sender
     with app.app_context():
-        assert Practice.load().sms_sender_id == "" and not Practice.load().sms_enabled
+        assert Practice.current().sms_sender_id == "" and not Practice.current().sms_enabled
     response = post(owner_browser, "/settings/messaging", sms_enabled="y", sms_sender_id="+31201234567",
                     sms_price_cents="8", confirmation_email="y")
     assert response.status_code == 302
     with app.app_context():
-        practice = Practice.load()
+        practice = Practice.current()
         assert (practice.sms_sender_id, practice.sms_price_cents, practice.sms_enabled) == ("+31201234567", 8, True)
         assert practice.confirmation_email and not practice.confirmation_sms
 

@@ -34,7 +34,7 @@ def test_flask_worker_runs_the_heartbeat_and_an_enqueued_task(environment):
         assert _wait_for(lambda: len(_beats(environment)) == 1), "the periodic heartbeat did not run at start"
         first = _beats(environment)[0]
         # The web process enqueues into the same SQLite queue; the consumer picks it up.
-        subprocess.run([sys.executable, "-c", "from practice.tasks import heartbeat; heartbeat()"], cwd=ROOT,
+        subprocess.run([sys.executable, "-c", "from practice.app import create_app; create_app().extensions['practice.tasks'].heartbeat()"], cwd=ROOT,
                        env=environment, check=True)
         assert _wait_for(lambda: _beats(environment)[0] > first), "the enqueued task did not run"
     finally:

@@ -1,0 +1,40 @@
+"""The factory: configuration, extensions, blueprints, the ways out, the queue and the commands, in one app."""
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, web
+from .agenda.views import bp as agenda
+from .auth.views import bp as auth
+from .channels import setup as channels
+from .clients.views import bp as clients
+from .config import ROOT, instance_path, load_config
+from .dashboard.views import bp as dashboard
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .messages.views import bp as messages, callbacks
+from .public.views import bp as public
+from .settings.views import bp as settings
+from .tasks import Tasks
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(instance_path()))
+    app.config.from_mapping(load_config())
+    app.config.from_mapping(config or {})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if hops := app.config["TRUSTED_PROXIES"]:  # the client's address and scheme, as the proxy in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    limiter.init_app(app)
+    for blueprint in (auth, agenda, clients, messages, callbacks, public, settings, dashboard):
+        app.register_blueprint(blueprint)
+    tasks = Tasks(app)
+    channels.init_app(app, schedule_sink_report=tasks.schedule_sink_report)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
