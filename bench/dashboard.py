@@ -27,11 +27,11 @@ os.environ.setdefault("HUEY_URL", "memory://")
 from sqlalchemy import event, func, insert, select  # noqa: E402
 
 from bench import stacks  # noqa: E402
-from practice import create_app  # noqa: E402
+from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.models import (  # noqa: E402
-    Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, Location, Message, MessageKind,
-    MessageStatus, NotSentReason, OnlineMove, Practice, Practitioner, Role, SettledFigure, User, WorkerBeat, WorkingHours,
+from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
+from practice.models import (
+    , AppointmentType, Client, Location, Message, OnlineMove, Practice, Practitioner, SettledFigure, User, WorkerBeat, WorkingHours,
 )
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -214,7 +214,7 @@ def breakdown(now: datetime) -> dict[str, str]:
     from practice.dashboard import services
     from practice.messages.usage import load_usage
 
-    practice, figures = Practice.load(), {}
+    practice, figures = Practice.current(), {}
     for name in ("4w", "3m", "12m"):
         period = services.period_of(name, now, practice.timezone)
         parts = {

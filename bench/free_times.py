@@ -27,12 +27,11 @@ os.environ.setdefault("HUEY_URL", "memory://")
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench import stacks  # noqa: E402
-from practice import create_app  # noqa: E402
+from practice.app import create_app  # noqa: E402
 from practice.availability import Interval, WeeklyHours, free_times  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.models import (  # noqa: E402
-    Appointment, AppointmentType, Channels, Client, Location, Practice, Practitioner, TimeOff, WorkingHours,
-)
+from practice.enums import Channels
+from practice.models import , AppointmentType, Client, Location, Practice, Practitioner, TimeOff, WorkingHours
 from practice.public import services  # noqa: E402
 
 TZ = "Europe/Amsterdam"
@@ -86,7 +85,7 @@ def measure(database_url: str, args) -> dict[str, str]:
         seeded = seed()
         print(f"seeded {seeded:,} appointments for one practitioner (a year, every quarter hour but a few)")
         stacks.settle_statistics(db.engine)
-        practice = Practice.load()
+        practice = Practice.current()
         moving = db.session.scalar(select(Appointment).where(Appointment.start > datetime.now(UTC) + timedelta(days=2))
                                    .order_by(Appointment.start))
         now = datetime(2026, 12, 1, 9, tzinfo=UTC)

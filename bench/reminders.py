@@ -27,13 +27,11 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import joinedload  # noqa: E402
 
 from bench import stacks  # noqa: E402
-from practice import create_app  # noqa: E402
+from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.messages import services  # noqa: E402
-from practice.models import (  # noqa: E402
-    Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, Location, Message, MessageKind,
-    MessageStatus, Practice, Practitioner,
-)
+from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus
+from practice.models import , AppointmentType, Client, Location, Message, Practice, Practitioner
 
 TZ = "Europe/Amsterdam"
 PRACTITIONERS, CLIENTS = 200, 20_000
@@ -103,7 +101,7 @@ def measure(database_url: str, args) -> dict[str, str]:
         day_start = datetime.combine(SHOWN, time(0), zone).astimezone(UTC)
         booked_at = day_start - timedelta(days=10)
         started = clock.perf_counter()
-        practice = Practice.load()
+        practice = Practice.current()
         appointments = db.session.scalars(select(Appointment).where(
             Appointment.overlapping(day_start, day_start + timedelta(days=1)))
             .options(joinedload(Appointment.client), joinedload(Appointment.appointment_type))).all()

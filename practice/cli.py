@@ -20,8 +20,8 @@ from .config import ROOT
 from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .extensions import db
 from .messages.forecast import load_forecast
-from .messages.views import REASON_LABELS
-from .models import LANGUAGES, Practice, Role, User
+from .enums import LANGUAGES, Role
+from .models import Practice, User
 
 
 def init_app(app: Flask) -> None:
@@ -106,7 +106,7 @@ def forecast(days):
             appointment = entry.appointment
             lines = [" ".join(filter(None, (
                 f"{line.due_at.astimezone(zone):%a %d %b %H:%M} {line.channel}" if line.due_at else "",
-                f"not: {REASON_LABELS[line.reason]}" if line.reason else ""))) for line in entry.lines]
+                f"not: {line.reason.label}" if line.reason else ""))) for line in entry.lines]
             click.echo(f"{appointment.start.astimezone(zone):%a %d %b %H:%M}  {appointment.client.name:<28} "
                        f"{' | '.join(lines) or '-'}")
     going = sum(entry.goes_out for entry in entries)

@@ -11,10 +11,9 @@ from . import schedule
 from .auth.services import create_user
 from .extensions import db
 from .messages.services import replan_upcoming_reminders
+from .enums import AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
 from .models import (
-    Appointment, AppointmentStatus, AppointmentType, Channel, Channels, Client, ConsentEvent, ConsentSource, Location,
-    Message, MessageKind, MessageStatus, NotSentReason, OnlineMove, Practice, Practitioner, Role, User, WorkingHours,
-    utcnow,
+    Appointment, AppointmentType, Client, ConsentEvent, Location, Message, OnlineMove, Practice, Practitioner, User, WorkingHours, utcnow,
 )
 
 OWNER_EMAIL, STAFF_EMAIL, DEMO_PASSWORD = "owner@example.com", "desk@example.com", "practice-demo"

@@ -1,6 +1,6 @@
 """The tables of one practice. Times are stored in UTC and shown in the practice's time zone."""
-import enum
 import secrets
+from enum import StrEnum
 from datetime import datetime, time, timedelta, timezone
 
 from flask import g
@@ -10,9 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .enums import (
+    AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role,
+)
 from .extensions import db
 
-LANGUAGES = ("nl", "de", "en")
 
 
 def utcnow() -> datetime:
@@ -45,7 +47,7 @@ class EnumText(TypeDecorator):
     impl = String
     cache_ok = True
 
-    def __init__(self, enum_class: type[enum.StrEnum], length: int):
+    def __init__(self, enum_class: type[StrEnum], length: int):
         super().__init__(length)
         self.enum_class = enum_class
 
@@ -54,100 +56,6 @@ class EnumText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else self.enum_class(value)
-
-
-class Role(enum.StrEnum):
-    OWNER = "owner"
-    STAFF = "staff"
-
-
-class Channels(enum.StrEnum):
-    """Which channels a client wants a kind of message on."""
-
-    NONE = "none"
-    EMAIL = "email"
-    SMS = "sms"
-    BOTH = "both"
-
-    @property
-    def email(self) -> bool:
-        return self in (Channels.EMAIL, Channels.BOTH)
-
-    @property
-    def sms(self) -> bool:
-        return self in (Channels.SMS, Channels.BOTH)
-
-
-class AppointmentStatus(enum.StrEnum):
-    BOOKED = "booked"
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
-
-
-class ConsentSource(enum.StrEnum):
-    """How an SMS consent or its withdrawal reached the practice."""
-
-    IN_PERSON = "in_person"
-    PHONE = "phone"
-    PAPER = "paper"
-    ONLINE = "online"
-
-
-class MessageKind(enum.StrEnum):
-    CONFIRMATION = "confirmation"
-    REMINDER = "reminder"
-    RESCHEDULED = "rescheduled"
-    CANCELLED = "cancelled"
-    PRACTICE_NOTICE = "practice_notice"  # to the practice, about a client's online change
-
-
-class Channel(enum.StrEnum):
-    EMAIL = "email"
-    SMS = "sms"
-
-
-class MessageStatus(enum.StrEnum):
-    """One life per message: planned -> sending -> handed over -> delivered, or one of the other ends."""
-
-    PLANNED = "planned"
-    SENDING = "sending"  # claimed by a worker; the hand-over is under way
-    HANDED_OVER = "handed_over"
-    DELIVERED = "delivered"
-    UNDELIVERABLE = "undeliverable"  # could not be delivered
-    EXPIRED = "expired"  # delivery deadline expired
-    REJECTED = "rejected"  # rejected by recipient
-    UNREACHABLE = "unreachable"  # SMS service unreachable (after the retries)
-    PROVIDER_ERROR = "provider_error"  # sending not possible
-    PROVIDER_REFUSED = "provider_refused"  # provider refused acceptance: contact support
-    UNKNOWN = "unknown"  # in doubt: the final write went out but no answer came (an SMS waits for its report)
-    NOT_SENT = "not_sent"  # see Message.reason
-    WITHDRAWN = "withdrawn"  # no longer wanted: the appointment moved or was cancelled first
-
-
-# Where a status stands on the way to its end: a delivery report never moves a message backwards.
-STATUS_RANK = {
-    MessageStatus.PLANNED: 0, MessageStatus.SENDING: 1, MessageStatus.UNKNOWN: 2, MessageStatus.HANDED_OVER: 3,
-    **dict.fromkeys((MessageStatus.DELIVERED, MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED,
-                     MessageStatus.REJECTED, MessageStatus.UNREACHABLE, MessageStatus.PROVIDER_ERROR,
-                     MessageStatus.PROVIDER_REFUSED, MessageStatus.NOT_SENT, MessageStatus.WITHDRAWN), 4),
-}
-
-
-class NotSentReason(enum.StrEnum):
-    NO_CONSENT = "no_consent"
-    NO_MOBILE = "no_mobile"
-    NO_EMAIL = "no_email"
-    NO_TEMPLATE = "no_template"
-    TEMPLATE_ERROR = "template_error"  # the template could not be rendered for this message
-    BAD_ADDRESS = "bad_address"  # an address the message cannot be sent to
-    COMPOSE_ERROR = "compose_error"  # the message could not be put together
-    CHANNEL_OFF = "channel_off"
-    NO_CREDIT = "no_credit"
-    BOOKED_TOO_LATE = "booked_too_late"  # the reminder's moment had passed when the appointment was booked
-    TOO_LATE = "too_late"  # the worker came back after the appointment had begun
-    # Why an appointment gets no reminder at all (the forecast): nothing was planned
-    REMINDERS_OFF = "reminders_off"  # the practice or the appointment type sends none
-    NOT_WANTED = "not_wanted"  # the appointment's reminder channels are "none"
 
 
 class Practice(db.Model):
@@ -427,6 +335,11 @@ class MessageEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(500), default="")
 
     message: Mapped[Message] = relationship(back_populates="events")
+
+    @property
+    def described(self) -> str:
+        """The detail for the history: a reason why nothing was sent in words, anything else as it was noted."""
+        return NotSentReason(self.detail).label if self.detail in set(NotSentReason) else self.detail
 
 
 class OnlineMove(db.Model):

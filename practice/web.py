@@ -3,14 +3,15 @@ from datetime import datetime
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, render_template, request, session, url_for
+from babel.dates import get_day_names
 from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .models import LANGUAGES, Practice
+from .enums import LANGUAGES, Language
+from .models import Practice
 
-LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -31,6 +32,12 @@ def select_locale() -> str | None:
 
 def select_timezone() -> str:
     return Practice.current().timezone
+
+
+def weekday_names() -> dict[int, str]:
+    """Monday (0) to Sunday (6) in the user's language, from the CLDR data Babel ships."""
+    names = get_day_names("wide", locale=get_locale() or "en")
+    return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
 
 
 def public(view):
@@ -102,13 +109,14 @@ def init_app(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         money=lambda euros: format_currency(euros, "EUR"),
         number=lambda value: format_decimal(value),
+        weekday=lambda day: weekday_names()[day],
     )
 
     @app.context_processor
     def shared():
         return {
             "practice": Practice.current(),
-            "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            "languages": list(Language),
             "current_language": str(get_locale() or "en"),
         }
 

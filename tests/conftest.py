@@ -13,7 +13,8 @@ import pytest
 
 from practice.app import create_app
 from practice.extensions import db
-from practice.models import Practice, Role, User
+from practice.enums import Role
+from practice.models import Practice, User
 from tests import stack as stacks
 
 # A throw-away instance folder for the secret key and whatever a test app keeps there.

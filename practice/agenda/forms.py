@@ -4,8 +4,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..clients.forms import CHANNEL_LABELS, channel_choices
-from ..models import Channels
+from ..clients.forms import channel_choices
+from ..enums import Channels
 
 
 class AppointmentForm(FlaskForm):
@@ -37,4 +37,4 @@ class AppointmentForm(FlaskForm):
         # its first option ("None"), and saving that would withdraw the appointment's messages unasked.
         for field, stored in zip((self.confirmation_channels, self.reminder_channels), stored_channels):
             missing = stored not in {choice.value for choice in channels}
-            field.choices = [*channels, SelectChoice(stored.value, CHANNEL_LABELS[stored])] if missing else channels
+            field.choices = [*channels, SelectChoice(stored.value, stored.label)] if missing else channels

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..extensions import db
 from ..messages import services as messages
+from ..enums import AppointmentStatus, Channels, MessageKind, MessageStatus
 from ..models import (
-    Appointment, AppointmentStatus, AppointmentType, Channels, Client, Location, MessageKind, MessageStatus,
-    OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
+    Appointment, AppointmentType, Client, Location, OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
 from ..signals import messages_planned
 

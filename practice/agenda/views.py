@@ -10,22 +10,14 @@ from flask_login import current_user
 from ..clients.services import load_client
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
-from ..models import Appointment, AppointmentStatus, Channels, Practice
+from ..enums import AppointmentStatus, Channels
+from ..models import Appointment, Practice
 from . import services
 from .forms import AppointmentForm
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 CHANGED = {"agenda-changed": {"target": "body"}}  # the agenda section refreshes itself on this event
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-STATUS_LABELS = {AppointmentStatus.BOOKED: _l("Booked"), AppointmentStatus.CANCELLED: _l("Cancelled"),
-                 AppointmentStatus.NO_SHOW: _l("No-show")}
-
-
-@bp.app_context_processor
-def labels():
-    return {"appointment_statuses": STATUS_LABELS}
-
-
 @bp.get("/")
 def day():
     return render_page("agenda/agenda.html", "agenda/_agenda.html", **_agenda(_state()))

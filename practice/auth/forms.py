@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired
 
-from ..models import LANGUAGES
+from ..enums import LANGUAGES
 
 
 class LoginForm(FlaskForm):

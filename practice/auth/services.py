@@ -4,7 +4,8 @@ import logging
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Role, User
+from ..enums import Role
+from ..models import User
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10

@@ -4,19 +4,14 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, TelField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from ..models import Channels, ConsentSource
+from ..enums import Channels, ConsentSource, Language
 
-LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in (
-    ("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English"))]
-CHANNEL_LABELS = {Channels.NONE: _l("None"), Channels.EMAIL: _l("E-mail"), Channels.SMS: _l("SMS"),
-                  Channels.BOTH: _l("E-mail and SMS")}
-SOURCE_LABELS = {ConsentSource.IN_PERSON: _l("In person"), ConsentSource.PHONE: _l("By phone"),
-                 ConsentSource.PAPER: _l("On paper"), ConsentSource.ONLINE: _l("Online")}
+LANGUAGE_CHOICES = [SelectChoice(language.value, language.label) for language in Language]
 
 
 def channel_choices(sms_enabled: bool) -> list[SelectChoice]:
     """The SMS choices are offered only when an SMS gateway is configured."""
-    return [SelectChoice(c.value, CHANNEL_LABELS[c]) for c in Channels if sms_enabled or not c.sms]
+    return [SelectChoice(c.value, c.label) for c in Channels if sms_enabled or not c.sms]
 
 
 class ClientForm(FlaskForm):
@@ -41,5 +36,5 @@ class ClientForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     granted = HiddenField()
-    source = SelectField(_l("How"), choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()])
+    source = SelectField(_l("How"), choices=[SelectChoice(s.value, s.label) for s in ConsentSource])
     note = StringField(_l("Note (optional)"), validators=[Length(max=250)])

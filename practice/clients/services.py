@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Channels, Client, ConsentEvent, ConsentSource, User, utcnow
+from ..enums import Channels, ConsentSource
+from ..models import Client, ConsentEvent, User, utcnow
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
 SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}

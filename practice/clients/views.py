@@ -2,9 +2,10 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..htmx import is_htmx, render_fragment, render_page
-from ..models import Channels, Client, ConsentSource, Practice
+from ..enums import Channels, ConsentSource
+from ..models import Client, Practice
 from . import services
-from .forms import SOURCE_LABELS, ClientForm, ConsentForm
+from .forms import ClientForm, ConsentForm
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -12,11 +13,6 @@ bp = Blueprint("clients", __name__, url_prefix="/clients")
 @bp.app_template_filter("phone")
 def phone(e164: str) -> str:
     return services.readable_mobile(e164)
-
-
-@bp.context_processor
-def labels():
-    return {"consent_sources": SOURCE_LABELS}
 
 
 @bp.get("/")

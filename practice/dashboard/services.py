@@ -1,7 +1,6 @@
 """The owner's dashboard: online moves, messages per channel and outcome, SMS usage, no-shows beside reminders,
 and what needs attention. Each figure is one GROUP BY over CASE buckets cut at midnight in the practice's time
 zone (as messages/usage.py does), so a year of history costs a few queries, never a loop over its rows."""
-import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -13,12 +12,10 @@ from sqlalchemy import and_, case, false, func, literal_column, not_, or_, selec
 from .. import charts
 from ..extensions import db
 from ..messages.services import reason_not_to_send
-from ..messages.usage import FAILED, Month, add_months, load_usage, month_starts
+from ..messages.usage import Month, add_months, load_usage, month_starts
 from ..settled import kept_each, settled_count
-from ..models import (
-    Appointment, AppointmentStatus, Channel, Channels, Client, Message, MessageKind, MessageStatus, NotSentReason,
-    OnlineMove, Practice,
-)
+from ..enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Outcome
+from ..models import Appointment, Client, Message, OnlineMove, Practice
 from ..worker import load_last_heartbeat
 
 PERIODS = ("4w", "3m", "12m")
@@ -32,21 +29,10 @@ SHOWN_MOVES = 25
 NARROW = timedelta(days=120)  # up to about four months: see _load_messages
 
 
-class Outcome(enum.StrEnum):
-    """What became of a message, as the charts group it."""
-
-    DELIVERED = "delivered"
-    HANDED_OVER = "handed_over"  # sent, no delivery report (an e-mail never gets one)
-    FAILED = "failed"
-    NOT_SENT = "not_sent"
-
-
 # Planned, being sent and withdrawn messages have no outcome yet (or never will): the charts leave them out.
-# An unknown outcome needs a person to look, so it counts as failed here and in the attention list.
-FAILED_STATUSES = (*FAILED, MessageStatus.UNKNOWN)
-OUTCOME_OF = {MessageStatus.DELIVERED: Outcome.DELIVERED, MessageStatus.HANDED_OVER: Outcome.HANDED_OVER,
-              MessageStatus.NOT_SENT: Outcome.NOT_SENT, **dict.fromkeys(FAILED_STATUSES, Outcome.FAILED)}
-GOT_A_REMINDER = (MessageStatus.HANDED_OVER, MessageStatus.DELIVERED)
+OUTCOMES = [status for status in MessageStatus if status.outcome]
+NEEDS_A_LOOK = MessageStatus.with_outcome(Outcome.FAILED)  # failed, or in doubt
+WENT_OUT = [status for status in MessageStatus if status.went_out]
 CHANNEL_ORDER = (Channel.EMAIL, Channel.SMS)
 KEPT = (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)  # appointments that were not cancelled
 
@@ -155,6 +141,7 @@ class Dashboard:
     no_shows: list[NoShowMonth]  # oldest first
     attention: Attention | None = None
     channels: tuple[Channel, ...] = CHANNEL_ORDER
+    outcomes: tuple[Outcome, ...] = tuple(Outcome)
 
     @property
     def moves_total(self) -> int:
@@ -244,7 +231,7 @@ def _count_messages(buckets: tuple[date, ...], end: datetime, tz: str) -> list[d
     if not buckets:
         return []
     start = _midnight(buckets[0], tz)
-    outcome_number = case(*[(Message.status.in_([s for s, o in OUTCOME_OF.items() if o == each]), number)
+    outcome_number = case(*[(Message.status.in_(MessageStatus.with_outcome(each)), number)
                             for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
     channel_number = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
     key = (_bucket(Message.due_at, buckets, tz) * (2 * len(Outcome)) + channel_number + outcome_number).label("key")
@@ -252,7 +239,7 @@ def _count_messages(buckets: tuple[date, ...], end: datetime, tz: str) -> list[d
     if end - start < NARROW:
         # A few weeks or months are found fastest through the (status, due_at) index; for a year, reading the
         # table straight through beats looking up most of its rows one by one (SQLite, bench/dashboard.py).
-        query = query.where(Message.status.in_(list(OUTCOME_OF)))
+        query = query.where(Message.status.in_(OUTCOMES))
     figures = [{"counts": {channel: {outcome: 0 for outcome in Outcome} for channel in CHANNEL_ORDER},
                 "reasons": {}} for _ in buckets]
     outcomes = list(Outcome)
@@ -310,7 +297,7 @@ def _count_no_shows(months: tuple[date, ...], end: datetime, tz: str) -> list[li
         return []
     reminded = select(Message.id).where(
         Message.appointment_id == Appointment.id, Message.kind == MessageKind.REMINDER,
-        Message.status.in_(GOT_A_REMINDER)).exists()
+        Message.status.in_(WENT_OUT)).exists()
     key = (_bucket(Appointment.start, months, tz) * 4
            + case((Appointment.status == AppointmentStatus.NO_SHOW, 2), else_=0)
            + case((reminded, 1), else_=0)).label("key")
@@ -338,7 +325,7 @@ def load_attention(now: datetime, practice: Practice) -> Attention:
                Client.last_name, func.count().over().label("total"))
         .outerjoin(Appointment, Appointment.id == Message.appointment_id)
         .outerjoin(Client, Client.id == Appointment.client_id)
-        .where(Message.status.in_(FAILED_STATUSES), Message.status_at >= now - FAILED_WITHIN,
+        .where(Message.status.in_(NEEDS_A_LOOK), Message.status_at >= now - FAILED_WITHIN,
                # a bound on the index (status, due_at): reports of failure come within days of sending
                Message.due_at >= now - FAILED_DUE_WITHIN)
         .order_by(Message.status_at.desc(), Message.id.desc()).limit(LIST_LIMIT)).all()

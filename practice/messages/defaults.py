@@ -3,7 +3,7 @@
 An owner's own version (a MessageTemplate row) replaces one of these; an e-mail's HTML part is made
 from its text unless the owner writes one.
 """
-from ..models import Channel, MessageKind
+from ..enums import Channel, MessageKind
 
 K, E, S = MessageKind, Channel.EMAIL, Channel.SMS
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from .. import sms as sms_rules
 from .. import templating
 from ..extensions import db
-from ..models import LANGUAGES, AppointmentType, Channel, Location, MessageKind, MessageTemplate, Practice, Practitioner
+from ..enums import Channel, LANGUAGES, MessageKind
+from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
 from .services import moment_variables, text_to_html
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Appointment, AppointmentStatus, Message, MessageKind, MessageStatus, NotSentReason, Practice
+from ..enums import AppointmentStatus, MessageKind, MessageStatus, NotSentReason
+from ..models import Appointment, Message, Practice
 from .services import reason_not_to_send, reminder_rules
 
 

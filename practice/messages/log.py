@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Appointment, Channel, Message, MessageStatus, NotSentReason, Practice
+from ..enums import Channel, MessageStatus, NotSentReason
+from ..models import Appointment, Message, Practice
 from .services import reason_not_to_send
 
 

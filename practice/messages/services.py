@@ -24,10 +24,8 @@ from ..channels.email import (AddressProblem, Email, PermanentFailure, Temporary
 from ..channels.sms_gateways import Sms, SmsFailure
 from ..extensions import db
 from ..public.links import reschedule_url
-from ..models import (
-    STATUS_RANK, Appointment, AppointmentStatus, Channel, Message, MessageEvent, MessageKind, MessageStatus,
-    MessageTemplate, NotSentReason, OnlineMove, Practice, utcnow,
-)
+from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, NotSentReason
+from ..models import Appointment, Message, MessageEvent, MessageTemplate, OnlineMove, Practice, utcnow
 from .defaults import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -615,7 +613,7 @@ def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
         raise ReportRefused("unknown message")
     status = MessageStatus(report.status)
     db.session.add(MessageEvent(message=message, status=status, detail=report.detail[:500], at=now))
-    if STATUS_RANK[status] > STATUS_RANK[message.status] or (
+    if status.rank > message.status.rank or (
             message.status == MessageStatus.UNKNOWN and status != MessageStatus.UNKNOWN):
         message.status, message.status_at = status, now
         if message.handed_over_at is None:  # a report for an SMS in doubt (or not yet recorded): the gateway had it

@@ -9,10 +9,9 @@ from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..settled import kept_each, settled_count
-from ..models import Channel, Message, MessageStatus
+from ..enums import Channel, MessageStatus
+from ..models import Message
 
-FAILED = (MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED, MessageStatus.REJECTED, MessageStatus.UNREACHABLE,
-          MessageStatus.PROVIDER_ERROR, MessageStatus.PROVIDER_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def _count(starts: list[date], tz: str) -> list[list[int]]:
     rows = db.session.execute(
         select(bucket.label("month"), func.count(),
                func.sum(case((delivered, 1), else_=0)),
-               func.sum(case((Message.status.in_(FAILED), 1), else_=0)),
+               func.sum(case((Message.status.in_(MessageStatus.failures()), 1), else_=0)),
                func.sum(case((delivered, Message.segments), else_=0)),
                func.sum(case((delivered, Message.price_cents), else_=0)))
         .where(Message.channel == Channel.SMS, Message.handed_over_at >= start, Message.handed_over_at < end)

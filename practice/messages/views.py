@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import csrf, limiter
 from ..agenda.services import load_appointment_types
 from ..htmx import render_fragment, render_page
-from ..models import Channel, LANGUAGES, MessageKind, MessageStatus, NotSentReason, Practice
+from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus, NotSentReason
+from ..models import Practice
 from ..templating import VARIABLE_ORDER
 from ..web import owner_required, public
 from . import editor, services
@@ -20,59 +21,13 @@ from .forms import TemplateForm
 bp = Blueprint("messages", __name__)
 callbacks = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
-STATUS_LABELS = {
-    MessageStatus.PLANNED: _l("Planned"),
-    MessageStatus.SENDING: _l("Being handed over"),
-    MessageStatus.HANDED_OVER: _l("Handed over"),
-    MessageStatus.DELIVERED: _l("Delivered"),
-    MessageStatus.UNDELIVERABLE: _l("Could not be delivered"),
-    MessageStatus.EXPIRED: _l("Delivery deadline expired"),
-    MessageStatus.REJECTED: _l("Rejected by recipient"),
-    MessageStatus.UNREACHABLE: _l("SMS service unreachable"),
-    MessageStatus.PROVIDER_ERROR: _l("Provider error (sending not possible)"),
-    MessageStatus.PROVIDER_REFUSED: _l("Provider refused acceptance (contact support)"),
-    MessageStatus.UNKNOWN: _l("In doubt: it may have arrived"),
-    MessageStatus.NOT_SENT: _l("Not sent"),
-    MessageStatus.WITHDRAWN: _l("No longer needed"),
-}
-REASON_LABELS = {
-    NotSentReason.NO_CONSENT: _l("no SMS consent"),
-    NotSentReason.NO_MOBILE: _l("no mobile number"),
-    NotSentReason.NO_EMAIL: _l("no e-mail address"),
-    NotSentReason.NO_TEMPLATE: _l("no template for this appointment type"),
-    NotSentReason.TEMPLATE_ERROR: _l("the template could not be filled in for this message"),
-    NotSentReason.BAD_ADDRESS: _l("the address cannot be used"),
-    NotSentReason.COMPOSE_ERROR: _l("the message could not be put together"),
-    NotSentReason.CHANNEL_OFF: _l("channel switched off"),
-    NotSentReason.NO_CREDIT: _l("insufficient SMS credit"),
-    NotSentReason.BOOKED_TOO_LATE: _l("booked after the reminder's moment"),
-    NotSentReason.TOO_LATE: _l("too late: the appointment had begun"),
-    NotSentReason.REMINDERS_OFF: _l("no reminders for this appointment type"),
-    NotSentReason.NOT_WANTED: _l("the client wants no reminders"),
-}
-KIND_LABELS = {
-    MessageKind.CONFIRMATION: _l("Confirmation"),
-    MessageKind.REMINDER: _l("Reminder"),
-    MessageKind.RESCHEDULED: _l("Rescheduled"),
-    MessageKind.CANCELLED: _l("Cancelled"),
-    MessageKind.PRACTICE_NOTICE: _l("Notice to the practice"),
-}
-CHANNEL_LABELS = {Channel.EMAIL: _l("E-mail"), Channel.SMS: _l("SMS")}
-
-
-@bp.app_context_processor
-def labels():
-    return {"message_statuses": STATUS_LABELS, "message_reasons": REASON_LABELS, "message_kinds": KIND_LABELS,
-            "message_channels": CHANNEL_LABELS}
-
-
 @bp.get("/messages/")
 def index():
     """The message log: every message with its kind, channel, recipient, time, segments, status and reason."""
     filters = message_log.Filters.from_args(request.args, Practice.current().timezone)
     return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
-                       messages=message_log.load_messages(filters), statuses=STATUS_LABELS,
-                       channels=CHANNEL_LABELS)
+                       messages=message_log.load_messages(filters), statuses=list(MessageStatus),
+                       channels=list(Channel))
 
 
 @bp.get("/messages/forecast")

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ..agenda import services as agenda
 from ..availability import Interval, free_times
 from ..extensions import db
-from ..models import Appointment, AppointmentStatus, Practice
+from ..enums import AppointmentStatus
+from ..models import Appointment, Practice
 
 
 class MoveRefused(ValueError):

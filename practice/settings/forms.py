@@ -1,8 +1,6 @@
 from datetime import time
 from zoneinfo import available_timezones
 
-from babel.dates import get_day_names
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,6 +14,7 @@ from wtforms.validators import (
 
 from .. import schedule, sms
 from ..models import LONGEST_APPOINTMENT_MINUTES
+from ..web import weekday_names
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
 COUNTRIES = [SelectChoice(code, name) for code, name in (
@@ -23,12 +22,6 @@ COUNTRIES = [SelectChoice(code, name) for code, name in (
     ("CH", _l("Switzerland")), ("LU", _l("Luxembourg")))]
 # The note rides along in every SMS about the location, so it must leave room for the rest of the message.
 SMS_NOTE_LIMIT = 124
-
-
-def weekday_names() -> dict[int, str]:
-    """Monday (0) to Sunday (6) in the user's language, from the CLDR data Babel ships."""
-    names = get_day_names("wide", locale=get_locale() or "en")
-    return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
 
 
 REMINDER_KINDS = [

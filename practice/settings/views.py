@@ -14,15 +14,9 @@ from . import services
 from .forms import (
     AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
     OnlineReschedulingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
-    weekday_names,
 )
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-
-@bp.context_processor
-def labels():
-    return {"weekday_names": weekday_names()}
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from practice.extensions import db
-from practice.models import (
-    Appointment, AppointmentStatus, Channels, Client, Message, MessageKind, MessageStatus, Practice,
-)
+from practice.enums import AppointmentStatus, Channels, MessageKind, MessageStatus
+from practice.models import Appointment, Client, Message, Practice
 from tests.conftest import PASSWORD, make_client, make_user
 from practice.models import Role
 

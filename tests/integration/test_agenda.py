@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from practice.agenda import services
 from practice.agenda.services import Booking, BookingError
 from practice.extensions import db
-from practice.models import (
-    Appointment, AppointmentStatus, Channels, Message, MessageKind, MessageStatus, Practice, Role, TimeOff,
-)
+from practice.enums import AppointmentStatus, Channels, MessageKind, MessageStatus, Role
+from practice.models import Appointment, Message, Practice, TimeOff
 from tests.conftest import csrf_token, log_in, make_client, make_user
 
 TZ = "Europe/Amsterdam"

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from practice.clients import services
 from practice.clients.services import ClientError
 from practice.extensions import db
-from practice.models import Channels, Client, ConsentEvent, Practice, Role, User
+from practice.enums import Channels, Role
+from practice.models import Client, ConsentEvent, Practice, User
 from tests.conftest import csrf_token, log_in, make_client, make_user
 
 

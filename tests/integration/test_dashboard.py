@@ -13,11 +13,8 @@ import time_machine
 from sqlalchemy import event, func, select
 
 from practice.extensions import db
-from practice.models import (
-    SettledFigure,
-    Appointment, AppointmentStatus, Channel, Channels, Message, MessageKind, MessageStatus, NotSentReason,
-    OnlineMove, Practice, Role, WorkerBeat,
-)
+from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
+from practice.models import SettledFigure, Appointment, Message, OnlineMove, Practice, WorkerBeat
 from tests.conftest import log_in, make_client, make_user
 
 ZONE = ZoneInfo("Europe/Amsterdam")

@@ -14,7 +14,8 @@ from sqlalchemy import func, insert, make_url, select
 from practice.cli import consumer_arguments
 from practice.extensions import db
 from practice.messages import services
-from practice.models import Appointment, Channel, Channels, Client, Message, MessageKind, MessageStatus
+from practice.enums import Channel, Channels, MessageKind, MessageStatus
+from practice.models import Appointment, Client, Message
 from tests.conftest import free_port
 from tests.integration.test_messages import use_smtp
 from tests.servers.latency_proxy import LatencyProxy

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from practice.app import create_app
 from practice.config import ConfigError, load_config
 from practice.extensions import db
-from practice.models import LANGUAGES
+from practice.enums import LANGUAGES
 from tests.conftest import csrf_token, log_in
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from practice.agenda import services as agenda
 from practice.extensions import db
 from practice.messages import services
-from practice.models import (
-    Channel, Channels, ConsentEvent, ConsentSource, Message, MessageKind, MessageStatus, NotSentReason, Practice, Role,
-)
+from practice.enums import Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
+from practice.models import ConsentEvent, Message, Practice
 from tests.conftest import log_in, make_client, make_user
 
 TZ = "Europe/Amsterdam"

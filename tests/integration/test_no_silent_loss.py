@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from practice.extensions import db
 from practice.messages import services
-from practice.models import (
-    Channel, Channels, Message, MessageKind, MessageStatus, MessageTemplate, NotSentReason, Practice, Role,
-)
+from practice.enums import Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
+from practice.models import Message, MessageTemplate, Practice
 from tests.conftest import csrf_token, free_port, log_in, make_client, make_user
 from tests.integration.test_messages import book, use_smtp
 from tests.servers.smtp import SmtpServer

@@ -10,9 +10,8 @@ from practice.agenda import services as booking
 from practice.extensions import db
 from practice.messages import services
 from practice.messages.forecast import load_forecast
-from practice.models import (
-    Appointment, AppointmentType, Channels, Message, MessageKind, MessageStatus, NotSentReason, Practice, Role,
-)
+from practice.enums import Channels, MessageKind, MessageStatus, NotSentReason, Role
+from practice.models import Appointment, AppointmentType, Message, Practice
 from tests.conftest import log_in, make_client, make_user
 from tests.integration.test_messages import TZ, use_smtp
 

@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from practice.agenda import services as booking
 from practice.extensions import db
 from practice.messages import services as messages
-from practice.models import (
-    Appointment, AppointmentStatus, Message, MessageKind, OnlineMove, Practice, Role,
-)
+from practice.enums import AppointmentStatus, MessageKind, Role
+from practice.models import Appointment, Message, OnlineMove, Practice
 from practice.public.links import link_token
 from tests.conftest import log_in, make_client, make_user
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from practice.extensions import db
 from practice.messages import services
-from practice.models import Channel, Message, MessageKind, MessageStatus, MessageTemplate, Practice, Role
+from practice.enums import Channel, MessageKind, MessageStatus, Role
+from practice.models import Message, MessageTemplate, Practice
 from tests.conftest import log_in, make_client, make_user
 from tests.integration.test_messages import book
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from practice.messages.defaults import DEFAULTS
-from practice.models import Channel
+from practice.enums import Channel
 from practice.templating import (LIMITS, MAX_DEPTH, MAX_NODES, VARIABLE_MAX_LENGTHS, VARIABLE_ORDER,
                                  TemplateProblem, check, longest, render)
 

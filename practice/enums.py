@@ -1,0 +1,157 @@
+"""The app's fixed vocabularies. Each value knows its label, translated when it is shown (`status.label`), and
+what it means for the rules (`MessageStatus.rank`, `.outcome`, `.is_failure`), so that no view, template or
+query keeps a list of its own."""
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Labelled(enum.StrEnum):
+    """A StrEnum whose members are written `NAME = "value", label`: stored and compared as the value."""
+
+    def __new__(cls, value: str, label="", *_):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class Language(Labelled):
+    """The languages of the interface and of the messages, named in themselves."""
+
+    NL = "nl", "Nederlands"
+    DE = "de", "Deutsch"
+    EN = "en", "English"
+
+
+LANGUAGES = tuple(language.value for language in Language)
+
+
+class Span(Labelled):
+    """The stretches of time the dashboard covers, ending today."""
+
+    FOUR_WEEKS = "4w", _l("Last 4 weeks")
+    THREE_MONTHS = "3m", _l("Last 3 months")
+    TWELVE_MONTHS = "12m", _l("Last 12 months")
+
+
+class Role(Labelled):
+    OWNER = "owner", _l("Owner")
+    STAFF = "staff", _l("Front desk")
+
+
+class Channel(Labelled):
+    EMAIL = "email", _l("E-mail")
+    SMS = "sms", _l("SMS")
+
+
+class Channels(Labelled):
+    """Which channels a client wants a kind of message on."""
+
+    NONE = "none", _l("None")
+    EMAIL = "email", _l("E-mail")
+    SMS = "sms", _l("SMS")
+    BOTH = "both", _l("E-mail and SMS")
+
+    @property
+    def email(self) -> bool:
+        return self in (Channels.EMAIL, Channels.BOTH)
+
+    @property
+    def sms(self) -> bool:
+        return self in (Channels.SMS, Channels.BOTH)
+
+    @property
+    def channels(self) -> list[Channel]:
+        return [channel for channel, wanted in ((Channel.EMAIL, self.email), (Channel.SMS, self.sms)) if wanted]
+
+
+class AppointmentStatus(Labelled):
+    BOOKED = "booked", _l("Booked")
+    CANCELLED = "cancelled", _l("Cancelled")
+    NO_SHOW = "no_show", _l("No-show")
+
+
+class ConsentSource(Labelled):
+    """How an SMS consent or its withdrawal reached the practice."""
+
+    IN_PERSON = "in_person", _l("In person")
+    PHONE = "phone", _l("By phone")
+    PAPER = "paper", _l("On paper")
+    ONLINE = "online", _l("Online")
+
+
+class MessageKind(Labelled):
+    CONFIRMATION = "confirmation", _l("Confirmation")
+    REMINDER = "reminder", _l("Reminder")
+    RESCHEDULED = "rescheduled", _l("Rescheduled")
+    CANCELLED = "cancelled", _l("Cancelled")
+    PRACTICE_NOTICE = "practice_notice", _l("Notice to the practice")  # about a client's online change
+
+
+class Outcome(Labelled):
+    """What became of a message, as the dashboard counts it."""
+
+    DELIVERED = "delivered", _l("Delivered")
+    HANDED_OVER = "handed_over", _l("Sent, no delivery report")  # an e-mail never gets one
+    FAILED = "failed", _l("Failed")
+    NOT_SENT = "not_sent", _l("Not sent")
+
+
+class MessageStatus(Labelled):
+    """One life per message: planned -> sending -> handed over -> delivered, or one of the other ends.
+
+    `rank`: where a status stands on the way to its end (a delivery report never moves a message backwards).
+    `outcome`: what became of the message (None: nothing yet, or it was no longer wanted). An outcome in doubt
+    needs a person to look, so it counts as failed."""
+
+    def __new__(cls, value: str, label, rank: int, outcome: Outcome | None, failure: bool = False):
+        member = str.__new__(cls, value)
+        member._value_, member.label = value, label
+        member.rank, member.outcome, member.is_failure = rank, outcome, failure
+        return member
+
+    PLANNED = "planned", _l("Planned"), 0, None
+    SENDING = "sending", _l("Being handed over"), 1, None  # claimed by a worker
+    UNKNOWN = "unknown", _l("In doubt: it may have arrived"), 2, Outcome.FAILED  # an SMS waits for its report
+    HANDED_OVER = "handed_over", _l("Handed over"), 3, Outcome.HANDED_OVER
+    DELIVERED = "delivered", _l("Delivered"), 4, Outcome.DELIVERED
+    UNDELIVERABLE = "undeliverable", _l("Could not be delivered"), 4, Outcome.FAILED, True
+    EXPIRED = "expired", _l("Delivery deadline expired"), 4, Outcome.FAILED, True
+    REJECTED = "rejected", _l("Rejected by recipient"), 4, Outcome.FAILED, True
+    UNREACHABLE = "unreachable", _l("SMS service unreachable"), 4, Outcome.FAILED, True  # after the retries
+    PROVIDER_ERROR = "provider_error", _l("Provider error (sending not possible)"), 4, Outcome.FAILED, True
+    PROVIDER_REFUSED = "provider_refused", _l("Provider refused acceptance (contact support)"), 4, Outcome.FAILED, True
+    NOT_SENT = "not_sent", _l("Not sent"), 4, Outcome.NOT_SENT  # Message.reason says why
+    WITHDRAWN = "withdrawn", _l("No longer needed"), 4, None  # the appointment moved or was cancelled first
+
+    @property
+    def went_out(self) -> bool:
+        """The other side took it: handed over, or delivered."""
+        return self in (MessageStatus.HANDED_OVER, MessageStatus.DELIVERED)
+
+    @classmethod
+    def with_outcome(cls, outcome: Outcome) -> list["MessageStatus"]:
+        return [status for status in cls if status.outcome == outcome]
+
+    @classmethod
+    def failures(cls) -> list["MessageStatus"]:
+        """Ends in which the message certainly did not arrive (what an invoice does not charge)."""
+        return [status for status in cls if status.is_failure]
+
+
+class NotSentReason(Labelled):
+    NO_CONSENT = "no_consent", _l("no SMS consent")
+    NO_MOBILE = "no_mobile", _l("no mobile number")
+    NO_EMAIL = "no_email", _l("no e-mail address")
+    NO_TEMPLATE = "no_template", _l("no template for this appointment type")
+    TEMPLATE_ERROR = "template_error", _l("the template could not be filled in for this message")
+    BAD_ADDRESS = "bad_address", _l("the address cannot be used")
+    COMPOSE_ERROR = "compose_error", _l("the message could not be put together")
+    CHANNEL_OFF = "channel_off", _l("channel switched off")
+    NO_CREDIT = "no_credit", _l("insufficient SMS credit")
+    BOOKED_TOO_LATE = "booked_too_late", _l("booked after the reminder's moment")
+    TOO_LATE = "too_late", _l("too late: the appointment had begun")  # the worker came back after the start
+    # Why an appointment gets no reminder at all (the forecast): nothing was planned
+    REMINDERS_OFF = "reminders_off", _l("no reminders for this appointment type")  # the practice's or the type's
+    NOT_WANTED = "not_wanted", _l("the client wants no reminders")  # reminder channels "none"
