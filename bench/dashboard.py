@@ -29,9 +29,12 @@ from sqlalchemy import event, func, insert, select  # noqa: E402
 from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
-from practice.models import (
-    , AppointmentType, Client, Location, Message, OnlineMove, Practice, Practitioner, SettledFigure, User, WorkerBeat, WorkingHours,
+from practice.enums import (  # noqa: E402
+    AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role,
+)
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Client, Location, Message, OnlineMove, Practice, Practitioner, SettledFigure, User,
+    WorkerBeat, WorkingHours,
 )
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -213,10 +216,11 @@ def breakdown(now: datetime) -> dict[str, str]:
     """Where a render's time goes: each figure's query on its own, median of a few runs."""
     from practice.dashboard import services
     from practice.messages.usage import load_usage
+    from practice.periods import period_of
 
     practice, figures = Practice.current(), {}
     for name in ("4w", "3m", "12m"):
-        period = services.period_of(name, now, practice.timezone)
+        period = period_of(name, now, practice.timezone)
         parts = {
             "messages": lambda: services._load_messages(period),
             "no-shows": lambda: services._load_no_shows(period),

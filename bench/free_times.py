@@ -30,8 +30,10 @@ from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.availability import Interval, WeeklyHours, free_times  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.enums import Channels
-from practice.models import , AppointmentType, Client, Location, Practice, Practitioner, TimeOff, WorkingHours
+from practice.enums import Channels  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Client, Location, Practice, Practitioner, TimeOff, WorkingHours,
+)
 from practice.public import services  # noqa: E402
 
 TZ = "Europe/Amsterdam"

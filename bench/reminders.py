@@ -30,8 +30,10 @@ from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.messages import services  # noqa: E402
-from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus
-from practice.models import , AppointmentType, Client, Location, Message, Practice, Practitioner
+from practice.enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Client, Location, Message, Practice, Practitioner,
+)
 
 TZ = "Europe/Amsterdam"
 PRACTITIONERS, CLIENTS = 200, 20_000

@@ -49,8 +49,10 @@ from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.messages.services import due_message_ids, plan_change, send_due  # noqa: E402
-from practice.enums import Channel, Channels, MessageKind, MessageStatus
-from practice.models import , AppointmentType, Client, Location, Message, Practice, Practitioner, utcnow
+from practice.enums import Channel, Channels, MessageKind, MessageStatus  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Client, Location, Message, Practice, Practitioner, utcnow,
+)
 
 SENDSMS_PATH = "/cgi-bin/sendsms"
 SENDER = "practice@fysio-bench.example"

@@ -28,8 +28,10 @@ from sqlalchemy import event, insert  # noqa: E402
 from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.enums import Channels, Role
-from practice.models import , AppointmentType, Client, Location, Practice, Practitioner, User, WorkingHours
+from practice.enums import Channels, Role  # noqa: E402
+from practice.models import (  # noqa: E402
+    Appointment, AppointmentType, Client, Location, Practice, Practitioner, User, WorkingHours,
+)
 
 PRACTITIONERS, PER_DAY = 5, 20  # 5 practitioners x 20 appointments x 5 working days = 500 a week
 SHOWN_WEEK = date(2026, 11, 23)

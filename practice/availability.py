@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+
+from . import localtime
 
 __all__ = [
     "Interval",
@@ -74,14 +75,13 @@ def working_intervals(day: date, hours: Iterable[WeeklyHours], tz: str) -> list[
     first moment at which the local clock reads at least that time. So a time inside the spring-forward
     gap starts at the changeover, and a time in the repeated autumn hour means its first occurrence.
     """
-    zone = ZoneInfo(tz)
     weekday = day.weekday()
     blocks = []
     for block in hours:
         if block.weekday != weekday:
             continue
-        start = _first_moment_at(datetime.combine(day, block.start), zone)
-        end = _first_moment_at(datetime.combine(day, block.end), zone)
+        start = localtime.first_moment_at(datetime.combine(day, block.start), tz)
+        end = localtime.first_moment_at(datetime.combine(day, block.end), tz)
         if start < end:  # both inside one spring-forward gap: nothing left of it
             blocks.append(Interval(start, end))
     return _merged(blocks)
@@ -163,26 +163,6 @@ def _merged(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def _first_moment_at(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The first UTC moment at which the local clock reads `wall` or later (PEP 495 folds and gaps)."""
-    before = zone.utcoffset(wall.replace(fold=0))
-    after = zone.utcoffset(wall.replace(fold=1))
-    if before < after:
-        # In a spring-forward gap the clock never shows `wall`; it jumps past it at the changeover,
-        # which lies in (wall - after, wall - before]. Find it to the second.
-        low = (wall - after).replace(tzinfo=UTC)
-        high = (wall - before).replace(tzinfo=UTC)
-        while high - low > timedelta(seconds=1):
-            middle = low + timedelta(seconds=(high - low) // timedelta(seconds=2))  # whole seconds, like the tz rules
-            if middle.astimezone(zone).utcoffset() == after:
-                high = middle
-            else:
-                low = middle
-        return high
-    # Normal time, or the repeated autumn hour, where fold=0 is the first occurrence.
-    return (wall - before).replace(tzinfo=UTC)
-
-
 @lru_cache(maxsize=512)
 def _grid(day: date, tz: str, step: timedelta) -> tuple[datetime, ...]:
     """Every UTC moment of the local day whose wall-clock time is a whole number of steps after midnight.
@@ -190,7 +170,7 @@ def _grid(day: date, tz: str, step: timedelta) -> tuple[datetime, ...]:
     A time in the spring-forward gap does not exist and is left out; one in the repeated autumn hour
     exists twice and is in twice.
     """
-    zone = ZoneInfo(tz)
+    zone = localtime.zone(tz)
     midnight = datetime.combine(day, time(0))
     next_midnight = midnight + timedelta(days=1)
     moments = []

@@ -15,9 +15,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
-from .auth.services import AccountError, create_user
+from .auth.services import create_user
 from .config import ROOT
 from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
+from .errors import FieldError
 from .extensions import db
 from .messages.forecast import load_forecast
 from .enums import LANGUAGES, Role
@@ -49,7 +50,7 @@ def create_owner(email, name, password):
     """Create an owner account."""
     try:
         create_user(email, name, password, Role.OWNER)
-    except AccountError as error:
+    except FieldError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Owner {email} created.")
 

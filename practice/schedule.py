@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from . import localtime
 
 __all__ = [
     "DEFAULT_RULES",
@@ -137,8 +138,7 @@ def send_moment(
         # Elapsed time: subtract in UTC, since aware arithmetic within one zone is wall-clock arithmetic.
         return start.astimezone(UTC) - timedelta(hours=rule.hours)
 
-    zone = ZoneInfo(tz)
-    appointment_day = start.astimezone(zone).date()
+    appointment_day = localtime.local_date(start, tz)
     if rule.kind == "days_before":
         # Calendar days: weekends and holidays count, so "2 days before" a Monday is the Saturday.
         day = appointment_day - timedelta(days=rule.days)
@@ -148,7 +148,7 @@ def send_moment(
         while not is_working_day(day, country=country, subdivision=subdivision):
             day -= timedelta(days=1)
     assert rule.at is not None  # guaranteed by ReminderRule for these kinds
-    return _local_moment(day, rule.at, zone)
+    return localtime.utc_moment(day, rule.at, tz)
 
 
 def reminder_moments(
@@ -181,26 +181,3 @@ def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[dat
     except NotImplementedError as error:  # how `holidays` reports an unknown country or region
         raise ValueError(f"no holiday calendar for {country!r} / {subdivision!r}: {error}") from None
     return frozenset(found)
-
-
-def _local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """Local wall time `at` on `day` in UTC, for wall times that occur twice or not at all.
-
-    Twice (autumn): fold=0, the first occurrence. Not at all (spring gap): the first moment
-    after the gap, i.e. the changeover itself (02:30 on the spring-forward day becomes 03:00).
-    """
-    wall = datetime.combine(day, at, tzinfo=zone)  # fold=0
-    moment = wall.astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
-        return moment
-    # In a gap, fold=0 reads the wall time with the pre-gap offset, landing after the changeover,
-    # and fold=1 with the post-gap offset, landing before it: bisect between them for the changeover.
-    before, after = wall.replace(fold=1).astimezone(UTC), moment
-    new_offset = after.astimezone(zone).utcoffset()
-    while after - before > timedelta(microseconds=1):
-        middle = before + (after - before) // 2
-        if middle.astimezone(zone).utcoffset() == new_offset:
-            after = middle
-        else:
-            before = middle
-    return after

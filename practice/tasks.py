@@ -9,9 +9,10 @@ from pathlib import Path
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from .dashboard.services import PERIODS, load_dashboard, period_of
+from .dashboard.services import load_dashboard
 from .messages import services as messages
 from .models import Practice
+from .periods import SPANS, period_of
 from .signals import messages_planned, reminder_rules_changed
 from .worker import store_heartbeat
 
@@ -55,8 +56,8 @@ def replan_reminders():
 def warm_figures():
     """At night: count the months that settled since yesterday, so the owner's morning dashboard is quick."""
     practice = Practice.current()
-    for name in PERIODS:
-        load_dashboard(period_of(name, datetime.now(UTC), practice.timezone), practice, with_attention=False)
+    for span in SPANS:
+        load_dashboard(period_of(span, datetime.now(UTC), practice.timezone), practice, with_attention=False)
 
 
 def deliver_sink_report(arguments: dict):

@@ -8,6 +8,7 @@ from flask_babel import format_currency, format_date, format_decimal, format_dat
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .errors import FieldError
 from .extensions import db, login_manager
 from .enums import LANGUAGES, Language
 from .models import Practice
@@ -38,6 +39,14 @@ def weekday_names() -> dict[int, str]:
     """Monday (0) to Sunday (6) in the user's language, from the CLDR data Babel ships."""
     names = get_day_names("wide", locale=get_locale() or "en")
     return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
+
+
+def show_error(form, problem: FieldError) -> None:
+    """A service's refusal on the form it came from: under its field, or above the form."""
+    if problem.field:
+        form[problem.field].errors = [*form[problem.field].errors, problem.message]
+    else:
+        form.form_errors.append(problem.message)
 
 
 def public(view):

@@ -1,13 +1,14 @@
 """Reading and changing the agenda: the booking rules live here, the free-time arithmetic in availability."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from .. import localtime
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
+from ..errors import FieldError
 from ..extensions import db
 from ..messages import services as messages
 from ..enums import AppointmentStatus, Channels, MessageKind, MessageStatus
@@ -15,14 +16,6 @@ from ..models import (
     Appointment, AppointmentType, Client, Location, OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
 from ..signals import messages_planned
-
-
-class BookingError(ValueError):
-    """A booking that breaks a rule; nothing was stored. `field` names the form field it belongs to."""
-
-    def __init__(self, message, field: str | None = None, *, outside_hours: bool = False):
-        super().__init__(str(message))
-        self.message, self.field, self.outside_hours = message, field, outside_hours
 
 
 @dataclass(frozen=True)
@@ -37,18 +30,17 @@ class Booking:
     notes: str = ""
     confirmation_channels: Channels | None = None  # None: copy the client's preference
     reminder_channels: Channels | None = None
-    outside_hours: bool = False  # the owner chose to book outside working hours
+    outside_hours: bool = False  # booked outside working hours on purpose: only an owner may (by_owner)
+    by_owner: bool = False
 
 
-def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The UTC moments where a local day starts and ends (23 or 25 hours long on a DST change)."""
-    zone = ZoneInfo(tz)
-    return datetime.combine(day, time(0), zone), datetime.combine(day + timedelta(days=1), time(0), zone)
+class OutsideHours(FieldError):
+    """Outside the practitioner's working hours or during time off. `owner_may`: the person booking is an owner,
+    who may book it anyway by ticking the explicit choice."""
 
-
-def week_days(day: date) -> list[date]:
-    monday = day - timedelta(days=day.weekday())
-    return [monday + timedelta(days=n) for n in range(7)]
+    def __init__(self, message, field: str, owner_may: bool):
+        super().__init__(message, field)
+        self.owner_may = owner_may
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
@@ -95,7 +87,7 @@ def book(booking: Booking, tz: str) -> Appointment:
     """A new appointment, or BookingError and nothing stored."""
     client = db.session.get(Client, booking.client_id)
     if client is None:
-        raise BookingError(_l("Choose a client."), "client_id")
+        raise FieldError(_l("Choose a client."), "client_id")
     appointment = Appointment(client=client, status=AppointmentStatus.BOOKED)
     _apply(appointment, booking, tz)
     appointment.confirmation_channels = booking.confirmation_channels or client.confirmation_channels
@@ -110,7 +102,7 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     """Edit or move an appointment, or BookingError and nothing changed. `online`: the client moved it on the
     public page, which is recorded as online activity and told to the practice."""
     if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError(_l("A cancelled appointment or a no-show cannot be changed."))
+        raise FieldError(_l("A cancelled appointment or a no-show cannot be changed."))
     before = (appointment.start, appointment.practitioner_id, appointment.location_id)
     _apply(appointment, booking, tz)
     if booking.confirmation_channels:
@@ -125,16 +117,16 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
 
 def cancel(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError(_l("This appointment is not booked, so it cannot be cancelled."))
+        raise FieldError(_l("This appointment is not booked, so it cannot be cancelled."))
     appointment.status = AppointmentStatus.CANCELLED
     _commit_with_messages(appointment, MessageKind.CANCELLED)
 
 
 def mark_no_show(appointment: Appointment, now: datetime) -> None:
     if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError(_l("Only a booked appointment can be marked as a no-show."))
+        raise FieldError(_l("Only a booked appointment can be marked as a no-show."))
     if appointment.start > now:
-        raise BookingError(_l("An appointment that has not started yet cannot be a no-show."))
+        raise FieldError(_l("An appointment that has not started yet cannot be a no-show."))
     appointment.status = AppointmentStatus.NO_SHOW
     db.session.commit()
 
@@ -161,24 +153,25 @@ def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
     practitioner = db.session.get(Practitioner, booking.practitioner_id)
     location = db.session.get(Location, booking.location_id)
     if kind is None or practitioner is None or location is None:
-        raise BookingError(_l("Choose a practitioner, an appointment type and a location."))
+        raise FieldError(_l("Choose a practitioner, an appointment type and a location."))
     start = booking.start
     end = start + timedelta(minutes=kind.duration_minutes)
     _lock_agenda_of(practitioner.id)
     clash = _first_overlap(practitioner.id, start, end, exclude_id=appointment.id)
     if clash is not None:
-        raise BookingError(
+        raise FieldError(
             _l("%(practitioner)s already has an appointment with %(client)s at that time.",
                practitioner=practitioner.name, client=clash.client.name), "time")
-    if not booking.outside_hours and not _within_working_hours(practitioner, location.id, start, end, tz):
-        raise BookingError(
+    within = _within_working_hours(practitioner, location.id, start, end, tz)
+    anyway = booking.outside_hours and booking.by_owner  # only an owner books outside working hours
+    if not within and not anyway:
+        raise OutsideHours(
             _l("This is outside the working hours of %(practitioner)s at %(location)s, or during time off.",
-               practitioner=practitioner.name, location=location.name), "time", outside_hours=True)
+               practitioner=practitioner.name, location=location.name), "time", owner_may=booking.by_owner)
     appointment.practitioner, appointment.appointment_type, appointment.location = practitioner, kind, location
     appointment.start, appointment.end = start, end
     appointment.notes = booking.notes.strip()
-    appointment.outside_hours = booking.outside_hours and not _within_working_hours(
-        practitioner, location.id, start, end, tz)
+    appointment.outside_hours = not within
 
 
 def _lock_agenda_of(practitioner_id: int) -> None:
@@ -201,7 +194,7 @@ def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, excl
 
 def _within_working_hours(practitioner: Practitioner, location_id: int, start: datetime, end: datetime,
                           tz: str) -> bool:
-    day = start.astimezone(ZoneInfo(tz)).date()
+    day = localtime.local_date(start, tz)
     hours, time_off = load_working_day(practitioner.id, location_id, day, tz)
     return fits_within(Interval(start, end), subtract(working_intervals(day, hours, tz), time_off))
 
@@ -212,16 +205,7 @@ def load_working_day(practitioner_id: int, location_id: int, day: date, tz: str)
     hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
         select(WorkingHours).where(WorkingHours.practitioner_id == practitioner_id,
                                    WorkingHours.location_id == location_id))]
-    first, last = day_bounds(day, tz)
+    first, last = localtime.day_bounds(day, tz)
     time_off = [Interval(t.start, t.end) for t in db.session.scalars(
         select(TimeOff).where(TimeOff.practitioner_id == practitioner_id, TimeOff.start < last, TimeOff.end > first))]
     return hours, time_off
-
-
-def local_moment(day: date, at: time, tz: str) -> datetime:
-    """The aware moment a local date and wall-clock time name; refused when the clocks skip that time."""
-    zone = ZoneInfo(tz)
-    moment = datetime.combine(day, at).replace(tzinfo=zone)  # fold=0: the first of a repeated autumn hour
-    if moment.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
-        raise BookingError(_l("This time does not exist on that day: the clocks go forward."), "time")
-    return moment.astimezone(ZoneInfo("UTC"))

@@ -1,17 +1,18 @@
+"""The agenda pages: a day or a week, and the appointment panel that books, moves, cancels and marks no-shows."""
 import re
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import localtime
 from ..clients.services import load_client
+from ..enums import Channels
+from ..errors import FieldError, existing_moment
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
-from ..enums import AppointmentStatus, Channels
 from ..models import Appointment, Practice
+from ..web import show_error
 from . import services
 from .forms import AppointmentForm
 
@@ -43,14 +44,14 @@ def new_appointment():
     if request.method == "GET":
         state = _state()
         form.day.data = state["day"]
-        form.time.data = _parse_time(request.args.get("time")) or datetime.now(ZoneInfo(settings.timezone)).replace(
-            minute=0, second=0, microsecond=0).time()
+        form.time.data = _parse_time(request.args.get("time")) or localtime.local(
+            datetime.now(UTC), settings.timezone).replace(minute=0, second=0, microsecond=0).time()
         form.practitioner_id.data = request.args.get("practitioner", type=int)
         form.client_id.data = request.args.get("client", type=int)
     elif form.validate_on_submit():
         try:
             appointment = services.book(_booking(form), settings.timezone)
-        except services.BookingError as problem:
+        except FieldError as problem:
             _show(form, problem)
         else:
             return _panel(appointment, saved=True)
@@ -64,7 +65,7 @@ def appointment(appointment_id):
     if request.method == "POST" and form.validate_on_submit():
         try:
             services.change(current, _booking(form), Practice.current().timezone)
-        except services.BookingError as problem:
+        except FieldError as problem:
             _show(form, problem)
         else:
             return _panel(current, saved=True)
@@ -89,14 +90,14 @@ def no_show(appointment_id):
 def _action(current: Appointment, act):
     try:
         act()
-    except services.BookingError as problem:
+    except FieldError as problem:
         return _panel(current, status=422, action_error=problem.message)
     return _panel(current, saved=True)
 
 
 def _state() -> dict:
     """What the agenda shows, from the query string: the day, day or week, and the filters."""
-    today = datetime.now(ZoneInfo(Practice.current().timezone)).date()
+    today = localtime.today(datetime.now(UTC), Practice.current().timezone)
     try:
         shown = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
@@ -109,11 +110,11 @@ def _state() -> dict:
 
 def _agenda(state: dict) -> dict:
     tz = Practice.current().timezone
-    days = services.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
-    start, end = services.day_bounds(days[0], tz)[0], services.day_bounds(days[-1], tz)[1]
+    days = localtime.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
+    start, end = localtime.days_bounds(days[0], days[-1], tz)
     appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
                                               location_id=state["location"])
-    zone = ZoneInfo(tz)
+    zone = localtime.zone(tz)
     by_day = {d: [] for d in days}
     for item in appointments:
         by_day.setdefault(item.start.astimezone(zone).date(), []).append(item)
@@ -143,14 +144,14 @@ def _form(current: Appointment | None, *, from_request: bool = True) -> Appointm
     settings = Practice.current()
     source = {} if from_request else {"formdata": None}
     stored = (current.confirmation_channels, current.reminder_channels) if current else None
-    return AppointmentForm(obj=_form_data(current) if current else None, practitioners=services.load_practitioners(),
+    return AppointmentForm(data=_form_data(current) if current else None, practitioners=services.load_practitioners(),
                            types=services.load_appointment_types(), locations=services.load_locations(),
                            sms_enabled=settings.sms_enabled, stored_channels=stored, **source)
 
 
-def _form_data(current: Appointment):
-    local = current.start.astimezone(ZoneInfo(Practice.current().timezone))
-    return SimpleNamespace(
+def _form_data(current: Appointment) -> dict:
+    local = localtime.local(current.start, Practice.current().timezone)
+    return dict(
         client_id=current.client_id, practitioner_id=current.practitioner_id,
         appointment_type_id=current.appointment_type_id, location_id=current.location_id,
         day=local.date(), time=local.time().replace(second=0, microsecond=0), notes=current.notes,
@@ -159,22 +160,19 @@ def _form_data(current: Appointment):
 
 
 def _booking(form: AppointmentForm) -> services.Booking:
-    start = services.local_moment(form.day.data, form.time.data, Practice.current().timezone)
+    start = existing_moment(form.day.data, form.time.data, Practice.current().timezone, "time")
     return services.Booking(
         client_id=form.client_id.data, practitioner_id=form.practitioner_id.data,
         appointment_type_id=form.appointment_type_id.data, location_id=form.location_id.data, start=start,
         notes=form.notes.data or "",
         confirmation_channels=Channels(form.confirmation_channels.data) if form.confirmation_channels.data else None,
         reminder_channels=Channels(form.reminder_channels.data) if form.reminder_channels.data else None,
-        outside_hours=bool(form.outside_hours.data) and current_user.is_owner)
+        outside_hours=bool(form.outside_hours.data), by_owner=current_user.is_owner)
 
 
-def _show(form: AppointmentForm, problem: "services.BookingError") -> None:
-    if problem.field:
-        form[problem.field].errors = [*form[problem.field].errors, problem.message]
-    else:
-        form.form_errors.append(problem.message)
-    form.offer_outside_hours = problem.outside_hours and current_user.is_owner
+def _show(form: AppointmentForm, problem: FieldError) -> None:
+    show_error(form, problem)
+    form.offer_outside_hours = isinstance(problem, services.OutsideHours) and problem.owner_may
 
 
 def _form_panel(form: AppointmentForm, current: Appointment | None):
@@ -196,7 +194,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
-    local_day = current.start.astimezone(ZoneInfo(Practice.current().timezone)).date()
+    local_day = localtime.local_date(current.start, Practice.current().timezone)
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,

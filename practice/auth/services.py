@@ -3,16 +3,13 @@ import logging
 
 from sqlalchemy import func, select
 
+from ..errors import FieldError
 from ..extensions import db
 from ..enums import Role
 from ..models import User
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
-
-
-class AccountError(ValueError):
-    """An account cannot be created as asked; the message says why."""
 
 
 def load_user_by_session_id(session_id: str) -> User | None:
@@ -42,9 +39,9 @@ def store_language(user: User | None, language: str) -> None:
 
 def create_user(email: str, name: str, password: str, role: Role) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise FieldError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "password")
     if db.session.scalar(select(User).where(func.lower(User.email) == email.lower())):
-        raise AccountError(f"there is already an account for {email}")
+        raise FieldError(f"there is already an account for {email}", "email")
     user = User(email=email.strip().lower(), name=name, role=role, session_version=0)
     user.set_password(password)
     db.session.add(user)

@@ -4,21 +4,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from ..errors import FieldError
 from ..extensions import db
 from ..enums import Channels, ConsentSource
 from ..models import Client, ConsentEvent, User, utcnow
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
 SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-
-
-class ClientError(ValueError):
-    """Input that cannot go on a client card; `field` names the form field it belongs to."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def normalised_mobile(raw: str, region: str) -> str:
@@ -32,12 +24,12 @@ def normalised_mobile(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise ClientError("mobile", _l("This is not a phone number.")) from None
+        raise FieldError(_l("This is not a phone number."), "mobile") from None
     if not phonenumbers.is_valid_number(number):
-        raise ClientError("mobile", _l("This is not a valid phone number; check the digits and the country code."))
+        raise FieldError(_l("This is not a valid phone number; check the digits and the country code."), "mobile")
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
-        raise ClientError("mobile", _l("This is not a mobile number, so it cannot receive SMS. "
-                                       "Enter a mobile number, or leave the field empty."))
+        raise FieldError(_l("This is not a mobile number, so it cannot receive SMS. "
+                                       "Enter a mobile number, or leave the field empty."), "mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -48,7 +40,7 @@ def normalised_email(raw: str) -> str:
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise ClientError("email", _l("This e-mail address is not valid: %(reason)s", reason=str(error))) from None
+        raise FieldError(_l("This e-mail address is not valid: %(reason)s", reason=str(error)), "email") from None
 
 
 def readable_mobile(e164: str) -> str:
@@ -67,11 +59,11 @@ def store_client(client: Client | None, *, region: str, sms_enabled: bool, first
     for field, channels in (("confirmation_channels", confirmation_channels),
                             ("reminder_channels", reminder_channels)):
         if channels.sms and not sms_enabled:
-            raise ClientError(field, _l("SMS is not available: no SMS gateway is configured."))
+            raise FieldError(_l("SMS is not available: no SMS gateway is configured."), field)
         if channels.sms and not mobile:
-            raise ClientError(field, _l("SMS needs a mobile number."))
+            raise FieldError(_l("SMS needs a mobile number."), field)
         if channels.email and not email:
-            raise ClientError(field, _l("E-mail needs an e-mail address."))
+            raise FieldError(_l("E-mail needs an e-mail address."), field)
     if client is None:
         client = Client()
         db.session.add(client)
@@ -105,7 +97,7 @@ def record_consent(client: Client, *, granted: bool, source: ConsentSource, note
     if granted == client.sms_consent:
         message = (_l("SMS consent is already registered.") if granted
                    else _l("There is no SMS consent to withdraw."))
-        raise ClientError("granted", message)
+        raise FieldError(message, "granted")
     event = ConsentEvent(client=client, granted=granted, source=source, note=note.strip(), recorded_by=by,
                          recorded_at=utcnow())
     client.sms_consent = granted

@@ -1,9 +1,12 @@
+"""Client cards: search, the card with its contact details and channels, and the SMS consent trail."""
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from ..htmx import is_htmx, render_fragment, render_page
 from ..enums import Channels, ConsentSource
+from ..errors import FieldError
+from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
+from ..web import show_error
 from . import services
 from .forms import ClientForm, ConsentForm
 
@@ -50,7 +53,7 @@ def consent(client_id):
             services.record_consent(client, granted=form.granted.data == "yes", source=ConsentSource(form.source.data),
                                     note=form.note.data or "", by=current_user)
             form = ConsentForm(formdata=None)
-        except services.ClientError as problem:
+        except FieldError as problem:
             error = problem.message
     status = 422 if error or form.errors else 200
     return render_fragment("clients/_consent.html", status, client=client, consent_form=form, consent_error=error)
@@ -69,8 +72,8 @@ def _edit(client: Client | None):
                 mobile=form.mobile.data or "", language=form.language.data, notes=form.notes.data or "",
                 confirmation_channels=Channels(form.confirmation_channels.data),
                 reminder_channels=Channels(form.reminder_channels.data))
-        except services.ClientError as problem:
-            form[problem.field].errors.append(problem.message)
+        except FieldError as problem:
+            show_error(form, problem)
         else:
             if client is None:
                 return _see(url_for(".card", client_id=stored.id))

@@ -2,24 +2,22 @@
 and what needs attention. Each figure is one GROUP BY over CASE buckets cut at midnight in the practice's time
 zone (as messages/usage.py does), so a year of history costs a few queries, never a loop over its rows."""
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select
 
-from .. import charts
+from .. import charts, localtime
 from ..extensions import db
 from ..messages.services import reason_not_to_send
-from ..messages.usage import Month, add_months, load_usage, month_starts
+from ..messages.usage import Month, load_usage
+from ..periods import Period
 from ..settled import kept_each, settled_count
 from ..enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Outcome
 from ..models import Appointment, Client, Message, OnlineMove, Practice
 from ..worker import load_last_heartbeat
 
-PERIODS = ("4w", "3m", "12m")
-DEFAULT_PERIOD = "4w"
 UPCOMING = timedelta(days=14)  # how far ahead unreachable clients are worth a call now
 FAILED_WITHIN = timedelta(days=7)  # "failed in the last days"
 FAILED_DUE_WITHIN = timedelta(days=30)  # a failure is reported within days of the sending, never a month later
@@ -35,42 +33,6 @@ NEEDS_A_LOOK = MessageStatus.with_outcome(Outcome.FAILED)  # failed, or in doubt
 WENT_OUT = [status for status in MessageStatus if status.went_out]
 CHANNEL_ORDER = (Channel.EMAIL, Channel.SMS)
 KEPT = (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)  # appointments that were not cancelled
-
-
-@dataclass(frozen=True)
-class Period:
-    """The stretch of time the figures cover, ending now, cut into the practice's calendar weeks or months."""
-
-    name: str
-    unit: str  # "week" or "month": the buckets of the message charts
-    buckets: tuple[date, ...]  # first day of each bucket of the message charts
-    weeks: tuple[date, ...]  # Mondays: online moves are counted per week
-    months: tuple[date, ...]  # first days of the months: SMS usage and no-shows are per month
-    end: datetime  # now, in UTC
-    tz: str
-
-    @property
-    def first_day(self) -> date:
-        return min(self.buckets[0], self.weeks[0], self.months[0])
-
-    @property
-    def today(self) -> date:
-        return self.end.astimezone(ZoneInfo(self.tz)).date()
-
-
-def period_of(name: str | None, now: datetime, tz: str) -> Period:
-    """The period called `name` ("4w", "3m" or "12m"; anything else is the default) up to `now`."""
-    name = name if name in PERIODS else DEFAULT_PERIOD
-    today = now.astimezone(ZoneInfo(tz)).date()
-    monday = today - timedelta(days=today.weekday())
-    if name == "4w":
-        weeks = tuple(monday - timedelta(weeks=n) for n in range(3, -1, -1))
-        return Period(name, "week", weeks, weeks, tuple(month_starts(weeks[0], today)), now, tz)
-    first_month = add_months(today, -2 if name == "3m" else -11)
-    months = tuple(month_starts(first_month, today))
-    first_monday = first_month - timedelta(days=first_month.weekday())
-    weeks = tuple(first_monday + timedelta(weeks=n) for n in range((monday - first_monday).days // 7 + 1))
-    return Period(name, "week" if name == "3m" else "month", weeks if name == "3m" else months, weeks, months, now, tz)
 
 
 # --- the figures ------------------------------------------------------------------------------------------------
@@ -190,15 +152,11 @@ def load_dashboard(period: Period, practice: Practice, with_attention: bool = Tr
     )
 
 
-def _midnight(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
-
-
 def _bucket(column, starts: tuple[date, ...], tz: str):
     """Which of the buckets beginning on `starts` a moment falls in: one CASE over the boundaries."""
     if len(starts) == 1:
         return literal_column("0")
-    return case(*[(column < _midnight(day, tz), index) for index, day in enumerate(starts[1:])],
+    return case(*[(column < localtime.midnight(day, tz), index) for index, day in enumerate(starts[1:])],
                 else_=len(starts) - 1)
 
 
@@ -208,7 +166,7 @@ def _load_messages(period: Period):
     buckets = period.buckets
     done = settled_count(buckets, period.today)
     figures = kept_each([f"messages:{period.tz}:{period.unit}:{day}" for day in buckets[:done]],
-                        lambda: _count_messages(buckets[:done], _midnight(buckets[done], period.tz), period.tz))
+                        lambda: _count_messages(buckets[:done], localtime.midnight(buckets[done], period.tz), period.tz))
     figures += _count_messages(buckets[done:], period.end, period.tz)
     counts = {channel: {outcome: [figure["counts"][channel][outcome] for figure in figures] for outcome in Outcome}
               for channel in CHANNEL_ORDER}
@@ -230,7 +188,7 @@ def _count_messages(buckets: tuple[date, ...], end: datetime, tz: str) -> list[d
     a year of messages in about half the time that grouping by the three columns takes."""
     if not buckets:
         return []
-    start = _midnight(buckets[0], tz)
+    start = localtime.midnight(buckets[0], tz)
     outcome_number = case(*[(Message.status.in_(MessageStatus.with_outcome(each)), number)
                             for number, each in enumerate(Outcome)])  # NULL for planned, being sent and withdrawn
     channel_number = case((Message.channel == Channel.SMS, len(Outcome)), else_=0)
@@ -263,7 +221,7 @@ def _load_moves_per_week(period: Period) -> list[int]:
     bucket = _bucket(OnlineMove.moved_at, period.weeks, period.tz)
     found = dict(db.session.execute(
         select(bucket.label("bucket"), func.count())
-        .where(OnlineMove.moved_at >= _midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
+        .where(OnlineMove.moved_at >= localtime.midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
         .group_by("bucket")).all())
     return [found.get(index, 0) for index in range(len(period.weeks))]
 
@@ -275,7 +233,7 @@ def _load_moves(period: Period) -> list:
                OnlineMove.moved_at, Client.id.label("client_id"), Client.first_name, Client.last_name)
         .join(Appointment, Appointment.id == OnlineMove.appointment_id)
         .join(Client, Client.id == Appointment.client_id)
-        .where(OnlineMove.moved_at >= _midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
+        .where(OnlineMove.moved_at >= localtime.midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
         .order_by(OnlineMove.moved_at.desc(), OnlineMove.id.desc()).limit(SHOWN_MOVES)).all()
 
 
@@ -285,7 +243,7 @@ def _load_no_shows(period: Period) -> list[NoShowMonth]:
     months = period.months
     done = settled_count(months, period.today)
     figures = kept_each([f"no-shows:{period.tz}:{day:%Y-%m}" for day in months[:done]],
-                        lambda: _count_no_shows(months[:done], _midnight(months[done], period.tz), period.tz))
+                        lambda: _count_no_shows(months[:done], localtime.midnight(months[done], period.tz), period.tz))
     figures += _count_no_shows(months[done:], period.end, period.tz)
     return [NoShowMonth(day, *values) for day, values in zip(months, figures)]
 
@@ -301,7 +259,7 @@ def _count_no_shows(months: tuple[date, ...], end: datetime, tz: str) -> list[li
     key = (_bucket(Appointment.start, months, tz) * 4
            + case((Appointment.status == AppointmentStatus.NO_SHOW, 2), else_=0)
            + case((reminded, 1), else_=0)).label("key")
-    appointments = (select(key).where(Appointment.start >= _midnight(months[0], tz),
+    appointments = (select(key).where(Appointment.start >= localtime.midnight(months[0], tz),
                                       Appointment.start < end, Appointment.status.in_(KEPT)).subquery())
     found = [[0, 0, 0, 0] for _ in months]  # appointments, no-shows, reminded, no-shows reminded
     for number, count in db.session.execute(

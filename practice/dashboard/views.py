@@ -7,6 +7,7 @@ from flask_babel import format_percent
 from ..enums import Span
 from ..htmx import is_htmx, render_page
 from ..models import Practice
+from ..periods import period_of
 from ..web import owner_required
 from . import services
 
@@ -23,7 +24,7 @@ def percent(share: float | None) -> str:
 def index():
     """The owner's morning page; the period selector swaps only the figures (htmx), attention stays put."""
     settings = Practice.current()
-    period = services.period_of(request.args.get("period"), datetime.now(UTC), settings.timezone)
+    period = period_of(request.args.get("period"), datetime.now(UTC), settings.timezone)
     dashboard = services.load_dashboard(period, settings, with_attention=not is_htmx())
     return render_page("dashboard/dashboard.html", "dashboard/_dashboard.html", dashboard=dashboard,
                        spans=list(Span))

@@ -2,14 +2,15 @@
 and a preview on sample data with the SMS length, encoding, segments and cost."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import localtime
 from .. import sms as sms_rules
 from .. import templating
+from ..errors import FieldError
 from ..extensions import db
 from ..enums import Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
@@ -52,14 +53,6 @@ def load_own_slots() -> set[Slot]:
             for row in db.session.scalars(select(MessageTemplate))}
 
 
-class TemplateRefused(ValueError):
-    """A template that cannot be saved; `field` is the part it is in, `message` says what and where."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field, self.message = field, message
-
-
 def part_of(channel: Channel, name: str) -> str:
     """Which of templating.LIMITS a field is held to: an SMS body, an e-mail's text, HTML or subject."""
     if name == "body":
@@ -68,18 +61,18 @@ def part_of(channel: Channel, name: str) -> str:
 
 
 def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
-    """The fields normalised (LF line breaks, NFC) and checked; raises TemplateRefused on the first problem."""
+    """The fields normalised (LF line breaks, NFC) and checked; raises FieldError on the first problem."""
     clean = {}
     for name in FIELDS[slot.channel]:
         source = templating.normalise(fields.get(name) or "")
         if name == "subject":
             source = " ".join(source.split())
         if not source.strip() and name != "html_body":
-            raise TemplateRefused(name, _l("This part cannot be empty."))
+            raise FieldError(_l("This part cannot be empty."), name)
         try:
             templating.check(source, part_of(slot.channel, name))
         except templating.TemplateProblem as problem:
-            raise TemplateRefused(name, explain(problem)) from None
+            raise FieldError(explain(problem), name) from None
         clean[name] = source
     return clean
 
@@ -147,10 +140,9 @@ def _type_is(type_id: int | None):
 
 def sample_variables(practice: Practice, language: str, type_id: int | None = None) -> dict[str, str]:
     """Realistic sample values: the practice's own practitioner, type and location, next Tuesday at 09:30."""
-    zone = ZoneInfo(practice.timezone)
-    today = datetime.now(zone).date()
+    today = localtime.today(datetime.now(UTC), practice.timezone)
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
-    start = datetime.combine(tuesday, time(9, 30), zone).astimezone(UTC)
+    start = localtime.utc_moment(tuesday, time(9, 30), practice.timezone)
     practitioner = db.session.scalar(select(Practitioner).where(Practitioner.active).order_by(Practitioner.id))
     kind = (db.session.get(AppointmentType, type_id) if type_id else None) or db.session.scalar(
         select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id))
@@ -175,7 +167,7 @@ class Preview:
     subject: str = ""
     body: str = ""
     html: str = ""
-    problem: TemplateRefused | None = None
+    problem: FieldError | None = None
     measure: sms_rules.Measure | None = None
     cost_cents: int = 0
     pieces: tuple[tuple[str, bool], ...] = ()  # the SMS text in runs, True where a character forces Unicode
@@ -185,7 +177,7 @@ class Preview:
 def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
     try:
         clean = checked(slot, fields)
-    except TemplateRefused as problem:
+    except FieldError as problem:
         return Preview(problem=problem)
     values = sample_variables(practice, slot.language, slot.type_id)
     filled = {}
@@ -194,7 +186,7 @@ def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
         try:
             filled[name] = templating.render(source, values, part=part_of(slot.channel, name)) if source else ""
         except templating.TemplateProblem as problem:
-            return Preview(problem=TemplateRefused(name, explain(problem)))
+            return Preview(problem=FieldError(explain(problem), name))
     body = filled["body"].strip()
     if slot.channel == Channel.SMS:
         measured = sms_rules.measure(body)

@@ -1,11 +1,11 @@
 """Reading the message log: filters by status, channel and period."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import localtime
 from ..extensions import db
 from ..enums import Channel, MessageStatus, NotSentReason
 from ..models import Appointment, Message, Practice
@@ -22,7 +22,7 @@ class Filters:
 
     @classmethod
     def from_args(cls, args, tz: str) -> "Filters":
-        today = datetime.now(ZoneInfo(tz)).date()
+        today = localtime.today(datetime.now(UTC), tz)
         first = _day(args.get("from")) or today - timedelta(days=30)
         last = _day(args.get("to")) or today + timedelta(days=14)
         status = args.get("status") if args.get("status") in set(MessageStatus) else None
@@ -31,9 +31,7 @@ class Filters:
                    min(first, last), max(first, last), tz)
 
     def bounds(self) -> tuple[datetime, datetime]:
-        zone = ZoneInfo(self.tz)
-        return (datetime.combine(self.first_day, time(0), zone),
-                datetime.combine(self.last_day + timedelta(days=1), time(0), zone))
+        return localtime.days_bounds(self.first_day, self.last_day, self.tz)
 
 
 def _day(value: str | None) -> date | None:

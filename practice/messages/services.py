@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask import current_app, g
 from sqlalchemy import case, insert, inspect, literal, select, text, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import schedule
 from .. import sms as sms_rules

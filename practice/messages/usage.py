@@ -2,11 +2,11 @@
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import case, func, select
 
+from .. import localtime
 from ..extensions import db
 from ..settled import kept_each, settled_count
 from ..enums import Channel, MessageStatus
@@ -24,25 +24,10 @@ class Month:
     cost_cents: int
 
 
-def add_months(day: date, count: int) -> date:
-    """The first day of the month `count` months after `day`'s (before it, for a negative count)."""
-    year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
-    return date(year, month + 1, 1)
-
-
-def month_starts(first: date, last: date) -> list[date]:
-    """The first days of every month from `first`'s month to `last`'s month."""
-    months, day = [], first.replace(day=1)
-    while day <= last:
-        months.append(day)
-        day = add_months(day, 1)
-    return months
-
-
 def load_usage(first: date, last: date, tz: str) -> list[Month]:
     """Per month (in the practice's time zone) from `first` to `last` (today), newest first. Months long past
     are counted once and kept (settled.py); the recent ones are counted now, in one query."""
-    starts = month_starts(first, last)
+    starts = localtime.month_starts(first, last)
     done = settled_count(tuple(starts), last)
     figures = kept_each([f"usage:{tz}:{day:%Y-%m}" for day in starts[:done]], lambda: _count(starts[:done], tz))
     figures += _count(starts[done:], tz)
@@ -53,10 +38,9 @@ def _count(starts: list[date], tz: str) -> list[list[int]]:
     """sent, delivered, failed, segments and cost of the SMS handed over in each month: one query."""
     if not starts:
         return []
-    zone = ZoneInfo(tz)
-    start, end = datetime.combine(starts[0], datetime.min.time(), zone).astimezone(UTC), _next_month(starts[-1], zone)
+    start, end = localtime.midnight(starts[0], tz), localtime.month_end(starts[-1], tz)
     # Which month a message belongs to, as one CASE over the month boundaries: portable to every database.
-    bucket = case(*[(Message.handed_over_at < _next_month(day, zone), index) for index, day in enumerate(starts)],
+    bucket = case(*[(Message.handed_over_at < localtime.month_end(day, tz), index) for index, day in enumerate(starts)],
                   else_=len(starts))
     delivered = Message.status == MessageStatus.DELIVERED
     rows = db.session.execute(
@@ -69,10 +53,6 @@ def _count(starts: list[date], tz: str) -> list[list[int]]:
         .group_by("month")).all()
     found = {row[0]: row[1:] for row in rows}
     return [[int(value or 0) for value in found.get(index, (0, 0, 0, 0, 0))] for index in range(len(starts))]
-
-
-def _next_month(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(add_months(day, 1), datetime.min.time(), zone).astimezone(UTC)
 
 
 def usage_csv(months: list[Month]) -> str:

@@ -1,17 +1,17 @@
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from .. import localtime
+from ..errors import FieldError
 from ..extensions import csrf, limiter
 from ..agenda.services import load_appointment_types
 from ..htmx import render_fragment, render_page
-from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus, NotSentReason
+from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
 from ..models import Practice
 from ..templating import VARIABLE_ORDER
-from ..web import owner_required, public
+from ..web import owner_required, public, show_error
 from . import editor, services
 from . import forecast as message_forecast
 from . import log as message_log
@@ -66,8 +66,9 @@ def usage_csv():
 
 def _usage_months():
     """The last twelve months, this one included."""
-    today = datetime.now(ZoneInfo(Practice.current().timezone)).date()
-    return message_usage.load_usage(message_usage.add_months(today, -11), today, Practice.current().timezone)
+    tz = Practice.current().timezone
+    today = localtime.today(datetime.now(UTC), tz)
+    return message_usage.load_usage(localtime.add_months(today, -11), today, tz)
 
 
 # --- the template editor (owner) -----------------------------------------------------------------------------
@@ -93,9 +94,9 @@ def template_edit(kind, channel, language):
             return redirect(request.full_path.rstrip("?"), 303)
         try:
             editor.store_template(slot, form.data)
-        except editor.TemplateRefused as refused:
+        except FieldError as refused:
             status, problem = 422, refused
-            form[refused.field].errors = [refused.message]
+            show_error(form, refused)
         else:
             flash(_("Template saved."), "info")
             return redirect(request.full_path.rstrip("?"), 303)

@@ -1,24 +1,17 @@
 """Online rescheduling: whether a client may still move their appointment, the free times they may choose
 from (same practitioner, location and duration), and the move itself."""
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import localtime
 from ..agenda import services as agenda
 from ..availability import Interval, free_times
+from ..errors import FieldError
 from ..extensions import db
 from ..enums import AppointmentStatus
 from ..models import Appointment, Practice
-
-
-class MoveRefused(ValueError):
-    """The move cannot be made; `message` says why in the client's words. Nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):
@@ -37,9 +30,9 @@ def why_not_movable(appointment: Appointment, practice: Practice, now: datetime)
 
 def bookable_days(practice: Practice, now: datetime) -> tuple[date, date]:
     """The first and last local day a client may move to."""
-    zone = ZoneInfo(practice.timezone)
-    first = (now + timedelta(hours=practice.reschedule_cutoff_hours)).astimezone(zone).date()
-    return first, now.astimezone(zone).date() + timedelta(days=practice.reschedule_horizon_days)
+    tz = practice.timezone
+    first = localtime.local_date(now + timedelta(hours=practice.reschedule_cutoff_hours), tz)
+    return first, localtime.local_date(now, tz) + timedelta(days=practice.reschedule_horizon_days)
 
 
 def free_times_for(appointment: Appointment, day: date, practice: Practice, now: datetime) -> list[datetime]:
@@ -49,7 +42,7 @@ def free_times_for(appointment: Appointment, day: date, practice: Practice, now:
     if not first <= day <= last:
         return []
     tz = practice.timezone
-    start, end = agenda.day_bounds(day, tz)
+    start, end = localtime.day_bounds(day, tz)
     hours, time_off = agenda.load_working_day(appointment.practitioner_id, appointment.location_id, day, tz)
     busy = [Interval(a.start, a.end) for a in db.session.scalars(select(Appointment).where(
         Appointment.practitioner_id == appointment.practitioner_id, Appointment.id != appointment.id,
@@ -70,16 +63,16 @@ def move_online(appointment: Appointment, new_start: datetime, practice: Practic
     """
     reason = why_not_movable(appointment, practice, now)
     if reason:
-        raise MoveRefused(reason)
-    local_day = new_start.astimezone(ZoneInfo(practice.timezone)).date()
+        raise FieldError(reason)
+    local_day = localtime.local_date(new_start, practice.timezone)
     if new_start not in free_times_for(appointment, local_day, practice, now):
-        raise MoveRefused(_l("Sorry, that time is no longer free. Please choose another one."))
+        raise FieldError(_l("Sorry, that time is no longer free. Please choose another one."))
     booking = agenda.Booking(client_id=appointment.client_id, practitioner_id=appointment.practitioner_id,
                              appointment_type_id=appointment.appointment_type_id,
                              location_id=appointment.location_id, start=new_start,
                              notes=appointment.notes)
     try:
         agenda.change(appointment, booking, practice.timezone, online=True)
-    except agenda.BookingError:
+    except FieldError:
         db.session.rollback()
-        raise MoveRefused(_l("Sorry, that time is no longer free. Please choose another one.")) from None
+        raise FieldError(_l("Sorry, that time is no longer free. Please choose another one.")) from None

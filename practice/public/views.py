@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 
+from ..errors import FieldError
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
 from ..web import public
@@ -44,7 +45,7 @@ def appointment(token):
         else:
             try:
                 services.move_online(found, chosen.astimezone(UTC), settings, now)
-            except services.MoveRefused as refused:
+            except FieldError as refused:
                 problem, status = refused.message, 409
                 day = chosen.astimezone(_zone()).date()
             else:

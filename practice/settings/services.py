@@ -1,24 +1,15 @@
 """The practice's own settings and its catalogue: locations, appointment types, practitioners with
 their weekly working hours and time off."""
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
 from ..signals import reminder_rules_changed
-
-
-class SettingsError(ValueError):
-    """Input that breaks a rule; nothing was stored. `field` names the form field it belongs to."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def store_practice(practice: Practice, *, name, email, phone, timezone, country, subdivision) -> None:
@@ -124,13 +115,13 @@ def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: 
     """A weekly block; refused when it ends before it starts or overlaps another block on that weekday
     (at any location: a practitioner works in one place at a time)."""
     if not start < end:
-        raise SettingsError("end_time", _l("The end time must be after the start time."))
+        raise FieldError(_l("The end time must be after the start time."), "end_time")
     for other in load_working_hours(practitioner):
         # Half-open blocks: one ending at 12:00 and the next starting at 12:00 do not overlap.
         if other.weekday == weekday and other.start_time < end and start < other.end_time:
-            raise SettingsError("start_time", _l(
+            raise FieldError(_l(
                 "This overlaps the block from %(start)s to %(end)s on the same day; nothing was stored.",
-                start=other.start_time.strftime("%H:%M"), end=other.end_time.strftime("%H:%M")))
+                start=other.start_time.strftime("%H:%M"), end=other.end_time.strftime("%H:%M")), "start_time")
     hours = WorkingHours(practitioner_id=practitioner.id, location_id=location_id, weekday=weekday,
                          start_time=start, end_time=end)
     db.session.add(hours)
@@ -157,10 +148,10 @@ def load_time_off(practitioner: Practitioner, time_off_id: int) -> TimeOff | Non
 def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time, end_day: date, end_at: time,
                  reason: str, tz: str) -> TimeOff:
     """Time off entered in the practice's wall-clock time, stored as UTC moments."""
-    start = utc_moment(start_day, start_at, tz, field="start_at")
-    end = utc_moment(end_day, end_at, tz, field="end_at")
+    start = existing_moment(start_day, start_at, tz, "start_at")
+    end = existing_moment(end_day, end_at, tz, "end_at")
     if not start < end:
-        raise SettingsError("end_at", _l("The end must be after the start."))
+        raise FieldError(_l("The end must be after the start."), "end_at")
     time_off = TimeOff(practitioner_id=practitioner.id, start=start, end=end, reason=reason.strip())
     db.session.add(time_off)
     db.session.commit()
@@ -170,14 +161,3 @@ def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time,
 def remove_time_off(time_off: TimeOff) -> None:
     db.session.delete(time_off)
     db.session.commit()
-
-
-def utc_moment(day: date, at: time, tz: str, *, field: str) -> datetime:
-    """The UTC moment a local date and wall-clock time name. In the repeated autumn hour the first
-    (summer-time) one is meant; a time the clocks skip in spring is refused."""
-    zone = ZoneInfo(tz)
-    local = datetime.combine(day, at).replace(tzinfo=zone)  # fold=0: the first of a repeated hour
-    moment = local.astimezone(timezone.utc)
-    if moment.astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at):
-        raise SettingsError(field, _l("This time does not exist on that day: the clocks go forward."))
-    return moment

@@ -5,11 +5,12 @@ from flask_babel import ngettext
 
 from wtforms.validators import ValidationError
 
+from ..errors import FieldError
 from .. import schedule
 from ..messages import editor
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Location, Practice, utcnow
-from ..web import owner_required
+from ..web import owner_required, show_error
 from . import services
 from .forms import (
     AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
@@ -188,8 +189,8 @@ def practitioner_hours_add(practitioner_id):
         try:
             services.add_working_hours(person, weekday=form.weekday.data, location_id=form.location_id.data,
                                        start=form.start_time.data, end=form.end_time.data)
-        except services.SettingsError as problem:
-            form[problem.field].errors.append(problem.message)
+        except FieldError as problem:
+            show_error(form, problem)
         else:
             return _practitioner_changed(person, "settings/_hours.html")
     return _practitioner_page(person, "settings/_hours.html", 422, hours_form=form)
@@ -212,8 +213,8 @@ def practitioner_time_off_add(practitioner_id):
         try:
             services.add_time_off(person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
                                   tz=Practice.current().timezone)
-        except services.SettingsError as problem:
-            form[problem.field].errors.append(problem.message)
+        except FieldError as problem:
+            show_error(form, problem)
         else:
             return _practitioner_changed(person, "settings/_time_off.html")
     return _practitioner_page(person, "settings/_time_off.html", 422, time_off_form=form)

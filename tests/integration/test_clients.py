@@ -3,10 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from practice.clients import services
-from practice.clients.services import ClientError
+from practice.errors import FieldError
 from practice.extensions import db
 from practice.enums import Channels, Role
-from practice.models import Client, ConsentEvent, Practice, User
+from practice.models import Client, ConsentEvent, Practice
 from tests.conftest import csrf_token, log_in, make_client, make_user
 
 
@@ -24,13 +24,13 @@ def test_mobile_numbers_are_stored_in_e164_with_the_practice_country_as_default(
 
 @pytest.mark.parametrize("written", ["020 123 4567", "+31 20 123 4567", "+49 30 1234567"])
 def test_a_fixed_line_number_is_refused_for_sms(written):
-    with pytest.raises(ClientError, match="not a mobile number"):
+    with pytest.raises(FieldError, match="not a mobile number"):
         services.normalised_mobile(written, "NL")
 
 
 @pytest.mark.parametrize("written", ["12", "06 1234", "hello"])
 def test_a_number_that_is_no_number_is_refused(written):
-    with pytest.raises(ClientError):
+    with pytest.raises(FieldError):
         services.normalised_mobile(written, "NL")
 
 

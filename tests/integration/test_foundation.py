@@ -1,6 +1,5 @@
 """Configuration, migrations and catalogues: the ground every page stands on."""
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask_migrate import upgrade
-from sqlalchemy import create_engine
 
 from practice.app import create_app
 from practice.config import ConfigError, load_config

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from practice.agenda import services as agenda
+from practice import localtime
 from practice.extensions import db
 from practice.messages import services
-from practice.enums import Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
+from practice.enums import Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
 from practice.models import ConsentEvent, Message, Practice
 from tests.conftest import log_in, make_client, make_user
 
@@ -33,7 +34,7 @@ def book(app, agenda_ids, client_id, day=date(2026, 12, 7), hour=10):
     with app.app_context():
         booking = agenda.Booking(client_id=client_id, practitioner_id=agenda_ids.practitioner,
                                  appointment_type_id=agenda_ids.treatment, location_id=agenda_ids.location,
-                                 start=agenda.local_moment(day, clock(hour), TZ))
+                                 start=localtime.utc_moment(day, clock(hour), TZ))
         return agenda.book(booking, TZ).id
 
 

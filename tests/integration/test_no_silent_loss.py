@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from practice import localtime
 from practice.extensions import db
 from practice.messages import services
 from practice.enums import Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
@@ -130,7 +131,7 @@ def _book_type(app, agenda_ids, type_id, client_id, hour):
     with app.app_context():
         booking = agenda.Booking(client_id=client_id, practitioner_id=agenda_ids.practitioner,
                                  appointment_type_id=type_id, location_id=agenda_ids.location,
-                                 start=agenda.local_moment(CHRISTMAS, clock(hour), "Europe/Amsterdam"))
+                                 start=localtime.utc_moment(CHRISTMAS, clock(hour), "Europe/Amsterdam"))
         return agenda.book(booking, "Europe/Amsterdam").id
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from practice.extensions import db
 from practice.models import AppointmentType, Location, Practitioner, TimeOff, WorkingHours
 from practice.settings import services
-from practice.settings.services import SettingsError
+from practice.errors import FieldError
 from tests.conftest import csrf_token, log_in, utc
 
 HTMX = {"HX-Request": "true"}
@@ -230,7 +230,7 @@ def test_time_off_that_ends_before_it_starts_is_refused(app, client, owner, team
 
 def test_a_time_the_clocks_skip_is_refused(ctx, team):
     person = db.session.get(Practitioner, team.practitioner)
-    with pytest.raises(SettingsError, match="does not exist"):
+    with pytest.raises(FieldError, match="does not exist"):
         services.add_time_off(person, start_day=date(2026, 3, 29), start_at=time(2, 30), end_day=date(2026, 3, 29),
                               end_at=time(12), reason="", tz="Europe/Amsterdam")
 

@@ -1,0 +1,101 @@
+"""Local time for the practice: wall clock to UTC with one rule for the hours the clocks skip or repeat, and the
+bounds of local days, weeks and months. Everything stored is UTC; everything shown is local (this module is the
+way between). Pure: dates, wall times and aware datetimes in and out, no framework."""
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+@lru_cache(maxsize=64)
+def zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+def first_moment_at(wall: datetime, tz: str) -> datetime:
+    """The first UTC moment at which the local clock reads `wall` (naive) or later.
+
+    The one rule for the changes of the clocks: in the repeated autumn hour, the first occurrence (fold=0); in the
+    spring gap, where the clock never shows `wall`, the changeover itself (02:30 on the spring-forward day becomes
+    03:00 local). PEP 495: fold=0 reads a wall time with the offset before a change, fold=1 with the one after.
+    """
+    place = zone(tz)
+    before, after = place.utcoffset(wall.replace(fold=0)), place.utcoffset(wall.replace(fold=1))
+    if before >= after:  # normal time, or the repeated hour
+        return (wall - before).replace(tzinfo=UTC)
+    # In the gap: the changeover lies in (wall - after, wall - before]. The rules change on whole seconds.
+    low, high = (wall - after).replace(tzinfo=UTC), (wall - before).replace(tzinfo=UTC)
+    while high - low > timedelta(seconds=1):
+        middle = low + timedelta(seconds=(high - low) // timedelta(seconds=2))
+        if middle.astimezone(place).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def utc_moment(day: date, at: time, tz: str) -> datetime:
+    """The UTC moment a local date and wall time name, by the rule of first_moment_at."""
+    return first_moment_at(datetime.combine(day, at), tz)
+
+
+def exists(day: date, at: time, tz: str) -> bool:
+    """Whether the local clock shows `at` on `day` at all (not in the spring gap)."""
+    return local(utc_moment(day, at, tz), tz).replace(tzinfo=None) == datetime.combine(day, at)
+
+
+def local(moment: datetime, tz: str) -> datetime:
+    """An aware moment as the practice's wall clock shows it."""
+    return moment.astimezone(zone(tz))
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    return moment.astimezone(zone(tz)).date()
+
+
+def today(now: datetime, tz: str) -> date:
+    return local_date(now, tz)
+
+
+def midnight(day: date, tz: str) -> datetime:
+    """The UTC moment a local day begins."""
+    return first_moment_at(datetime.combine(day, time(0)), tz)
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """Where a local day begins and ends in UTC (23 or 25 hours apart on the days the clocks change)."""
+    return midnight(day, tz), midnight(day + timedelta(days=1), tz)
+
+
+def days_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """From the start of the local day `first` to the end of `last`."""
+    return midnight(first, tz), midnight(last + timedelta(days=1), tz)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_days(day: date) -> list[date]:
+    """Monday to Sunday of `day`'s week."""
+    monday = monday_of(day)
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+def add_months(day: date, count: int) -> date:
+    """The first day of the month `count` months after `day`'s (before it, for a negative count)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
+    return date(year, month + 1, 1)
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first days of every month from `first`'s month to `last`'s month."""
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = add_months(day, 1)
+    return months
+
+
+def month_end(first_day: date, tz: str) -> datetime:
+    """The UTC moment the local month beginning on `first_day` ends."""
+    return midnight(add_months(first_day, 1), tz)
