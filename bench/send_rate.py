@@ -48,7 +48,8 @@ from sqlalchemy.orm import selectinload  # noqa: E402
 from bench import stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
-from practice.messages.services import due_message_ids, plan_change, send_due  # noqa: E402
+from practice.messages.planning import plan_change  # noqa: E402
+from practice.messages.sending import due_message_ids, send_due  # noqa: E402
 from practice.enums import Channel, Channels, MessageKind, MessageStatus  # noqa: E402
 from practice.models import (  # noqa: E402
     Appointment, AppointmentType, Client, Location, Message, Practice, Practitioner, utcnow,

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from . import schedule
 from .auth.services import create_user
 from .extensions import db
-from .messages.services import replan_upcoming_reminders
+from .messages.planning import replan_upcoming_reminders
 from .enums import AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
 from .models import (
     Appointment, AppointmentType, Client, ConsentEvent, Location, Message, OnlineMove, Practice, Practitioner, User, WorkingHours, utcnow,

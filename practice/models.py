@@ -253,7 +253,7 @@ class Appointment(db.Model):
     # An owner booked it outside the practitioner's working hours on purpose.
     outside_hours: Mapped[bool] = mapped_column(default=False)
     # The client's link to the public page: derived from this random nonce with the secret key, and found again
-    # by its SHA-256, so the database never holds a usable link (public/links.py).
+    # by its SHA-256, so the database never holds a usable link (links.py).
     link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -316,7 +316,7 @@ class Message(db.Model):
     # The point of no return of the attempt under way: the final write (SMTP's closing dot, the gateway request)
     # begins after this is committed. Set and still SENDING after a crash: the outcome is in doubt.
     final_write_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # An attempt's outcome could not be known: the message may have arrived (messages/services.py, sending).
+    # An attempt's outcome could not be known: the message may have arrived (messages/sending.py).
     in_doubt: Mapped[bool] = mapped_column(default=False)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

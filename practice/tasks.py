@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from .dashboard.services import load_dashboard
-from .messages import services as messages
+from .messages import planning, reports, sending
 from .models import Practice
 from .periods import SPANS, period_of
 from .signals import messages_planned, reminder_rules_changed
@@ -40,17 +40,17 @@ def heartbeat():
 
 def send_due_messages():
     """Every minute, and at consumer start: everything due, including what was missed while down."""
-    messages.send_due(datetime.now(UTC))
+    sending.send_due(datetime.now(UTC))
 
 
 def send_message(message_id: int):
     """Right after a change: send this one message now (the minute round covers a lost enqueue)."""
-    messages.send_message(message_id, datetime.now(UTC))
+    sending.send_message(message_id, datetime.now(UTC))
 
 
 def replan_reminders():
     """After the reminder rules changed: every upcoming appointment's reminders follow the new rules."""
-    messages.replan_upcoming_reminders(datetime.now(UTC))
+    planning.replan_upcoming_reminders(datetime.now(UTC))
 
 
 def warm_figures():
@@ -63,7 +63,7 @@ def warm_figures():
 def deliver_sink_report(arguments: dict):
     """The development SMS sink's simulated delivery report, a few seconds after the hand-over."""
     gateway = current_app.extensions["practice.sms_gateway"]
-    messages.record_report(gateway, arguments | {"sig": messages.report_signature(arguments["ref"])},
+    reports.record_report(gateway, arguments | {"sig": reports.report_signature(arguments["ref"])},
                            datetime.now(UTC))
 
 

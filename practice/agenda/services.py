@@ -10,7 +10,7 @@ from .. import localtime
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..errors import FieldError
 from ..extensions import db
-from ..messages import services as messages
+from ..messages import planning
 from ..enums import AppointmentStatus, Channels, MessageKind, MessageStatus
 from ..models import (
     Appointment, AppointmentType, Client, Location, OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
@@ -62,25 +62,6 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
     if location_id:
         query = query.where(Appointment.location_id == location_id)
     return db.session.execute(query).all()
-
-
-def load_appointment(appointment_id: int) -> Appointment | None:
-    return db.session.get(Appointment, appointment_id)
-
-
-def load_practitioners() -> list[Practitioner]:
-    return list(db.session.scalars(select(Practitioner).where(Practitioner.active).order_by(Practitioner.name)))
-
-
-def load_locations() -> list[Location]:
-    return list(db.session.scalars(select(Location).where(Location.active).order_by(Location.name)))
-
-
-def load_appointment_types(*, active_only: bool = True) -> list[AppointmentType]:
-    query = select(AppointmentType).order_by(AppointmentType.name)
-    if active_only:
-        query = query.where(AppointmentType.active)
-    return list(db.session.scalars(query))
 
 
 def book(booking: Booking, tz: str) -> Appointment:
@@ -136,12 +117,12 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
     """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
     have the notices sent right away (the worker's minute round would catch them too)."""
     now, practice = utcnow(), Practice.current()
-    notices = messages.plan_change(appointment, kind, now) if kind else []
+    notices = planning.plan_change(appointment, kind, now) if kind else []
     if moved_online_from is not None:
         db.session.add(OnlineMove(appointment=appointment, from_start=moved_online_from, to_start=appointment.start,
                                   moved_at=now))
-        notices.append(messages.plan_practice_notice(appointment, practice, now))
-    messages.plan_reminders(appointment, practice, now)
+        notices.append(planning.plan_practice_notice(appointment, practice, now))
+    planning.plan_reminders(appointment, practice, now)
     db.session.commit()
     messages_planned.send(current_app._get_current_object(),
                           message_ids=[message.id for message in notices if message.status == MessageStatus.PLANNED])

@@ -2,16 +2,16 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_login import current_user
 
-from .. import localtime
-from ..clients.services import load_client
+from .. import catalogue, localtime
 from ..enums import Channels
 from ..errors import FieldError, existing_moment
+from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
-from ..models import Appointment, Practice
+from ..models import Appointment, Client, Practice
 from ..web import show_error
 from . import services
 from .forms import AppointmentForm
@@ -28,7 +28,7 @@ def day():
 def colours():
     """The appointment types' colours as CSS classes: the strict CSP allows no inline styles."""
     rules = [f".type-{t.id} {{ --type-colour: {t.colour}; }}"
-             for t in services.load_appointment_types(active_only=False) if COLOUR.fullmatch(t.colour)]
+             for t in catalogue.load_appointment_types(with_inactive=True) if COLOUR.fullmatch(t.colour)]
     return Response("\n".join(rules), mimetype="text/css")
 
 
@@ -60,7 +60,7 @@ def new_appointment():
 
 @bp.route("/appointments/<int:appointment_id>", methods=["GET", "POST"])
 def appointment(appointment_id):
-    current = _appointment_or_404(appointment_id)
+    current = db.get_or_404(Appointment, appointment_id)
     form = _form(current)
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -77,13 +77,13 @@ def appointment(appointment_id):
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
 def cancel(appointment_id):
-    current = _appointment_or_404(appointment_id)
+    current = db.get_or_404(Appointment, appointment_id)
     return _action(current, lambda: services.cancel(current))
 
 
 @bp.post("/appointments/<int:appointment_id>/no-show")
 def no_show(appointment_id):
-    current = _appointment_or_404(appointment_id)
+    current = db.get_or_404(Appointment, appointment_id)
     return _action(current, lambda: services.mark_no_show(current, datetime.now(UTC)))
 
 
@@ -126,8 +126,8 @@ def _agenda(state: dict) -> dict:
         "by_day": by_day,
         "zone": zone,
         "appointments": appointments,
-        "practitioners": services.load_practitioners(),
-        "locations": services.load_locations(),
+        "practitioners": catalogue.load_practitioners(),
+        "locations": catalogue.load_locations(),
         "query": query,
         "previous_day": state["day"] - step,
         "next_day": state["day"] + step,
@@ -144,8 +144,8 @@ def _form(current: Appointment | None, *, from_request: bool = True) -> Appointm
     settings = Practice.current()
     source = {} if from_request else {"formdata": None}
     stored = (current.confirmation_channels, current.reminder_channels) if current else None
-    return AppointmentForm(data=_form_data(current) if current else None, practitioners=services.load_practitioners(),
-                           types=services.load_appointment_types(), locations=services.load_locations(),
+    return AppointmentForm(data=_form_data(current) if current else None, practitioners=catalogue.load_practitioners(),
+                           types=catalogue.load_appointment_types(), locations=catalogue.load_locations(),
                            sms_enabled=settings.sms_enabled, stored_channels=stored, **source)
 
 
@@ -176,7 +176,7 @@ def _show(form: AppointmentForm, problem: FieldError) -> None:
 
 
 def _form_panel(form: AppointmentForm, current: Appointment | None):
-    client = load_client(form.client_id.data) if form.client_id.data else None
+    client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
     status = 422 if form.errors or form.form_errors else 200
     context = _agenda(_state()) if not is_htmx() else {}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
@@ -207,9 +207,3 @@ def _parse_time(value: str | None):
     except ValueError:
         return None
 
-
-def _appointment_or_404(appointment_id: int) -> Appointment:
-    found = services.load_appointment(appointment_id)
-    if found is None:
-        abort(404)
-    return found

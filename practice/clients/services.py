@@ -88,10 +88,6 @@ def search_clients(query: str, limit: int = 50) -> list[Client]:
     return list(db.session.scalars(statement))
 
 
-def load_client(client_id: int) -> Client | None:
-    return db.session.get(Client, client_id)
-
-
 def record_consent(client: Client, *, granted: bool, source: ConsentSource, note: str, by: User) -> ConsentEvent:
     """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
     if granted == client.sms_consent:

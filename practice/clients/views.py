@@ -1,9 +1,10 @@
 """Client cards: search, the card with its contact details and channels, and the SMS consent trail."""
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from ..enums import Channels, ConsentSource
 from ..errors import FieldError
+from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
 from ..web import show_error
@@ -40,12 +41,12 @@ def new():
 
 @bp.route("/<int:client_id>", methods=["GET", "POST"])
 def card(client_id):
-    return _edit(_client_or_404(client_id))
+    return _edit(db.get_or_404(Client, client_id))
 
 
 @bp.post("/<int:client_id>/consent")
 def consent(client_id):
-    client = _client_or_404(client_id)
+    client = db.get_or_404(Client, client_id)
     form = ConsentForm()
     error = None
     if form.validate_on_submit():
@@ -90,9 +91,3 @@ def _see(url: str):
         return "", 200, {"HX-Redirect": url}
     return redirect(url, 303)
 
-
-def _client_or_404(client_id: int) -> Client:
-    client = services.load_client(client_id)
-    if client is None:
-        abort(404)
-    return client

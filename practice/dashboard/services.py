@@ -4,13 +4,12 @@ zone (as messages/usage.py does), so a year of history costs a few queries, neve
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from types import SimpleNamespace
 
-from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select
+from sqlalchemy import and_, case, func, literal_column, not_, or_, select
 
 from .. import charts, localtime
 from ..extensions import db
-from ..messages.services import reason_not_to_send
+from ..messages.planning import reaches, why_not
 from ..messages.usage import Month, load_usage
 from ..periods import Period
 from ..settled import kept_each, settled_count
@@ -300,10 +299,10 @@ def load_attention(now: datetime, practice: Practice) -> Attention:
 
 def _load_unreachable(now: datetime, practice: Practice) -> tuple[list[Unreachable], int]:
     """Booked appointments of the coming days whose client no reminder can reach on any channel they chose
-    (or who left neither number nor address). The condition mirrors messages.services.reason_not_to_send,
-    which then names the reasons for the few rows found."""
-    sms_works = and_(Client.mobile != "", Client.sms_consent.is_(True)) if practice.sms_enabled else false()
-    email_works = Client.email != ""
+    (or who left neither number nor address). The rule is messages.planning.obstacles: in SQL to find the rows,
+    in Python to name their reasons."""
+    sms_works = reaches(MessageKind.REMINDER, Channel.SMS, practice)
+    email_works = reaches(MessageKind.REMINDER, Channel.EMAIL, practice)
     channels = Appointment.reminder_channels
     reachable = or_(and_(channels.in_([Channels.SMS, Channels.BOTH]), sms_works),
                     and_(channels.in_([Channels.EMAIL, Channels.BOTH]), email_works))
@@ -322,13 +321,6 @@ def _load_unreachable(now: datetime, practice: Practice) -> tuple[list[Unreachab
 
 
 def _reasons(row, practice: Practice) -> tuple[NotSentReason, ...]:
-    chosen = row.reminder_channels
-    channels = [channel for channel, wanted in ((Channel.EMAIL, chosen.email), (Channel.SMS, chosen.sms))
-                if wanted] or [Channel.EMAIL, Channel.SMS]  # wants none and left no details: say what is missing
-    reasons = []
-    for channel in channels:
-        reminder = SimpleNamespace(kind=MessageKind.REMINDER, channel=channel, appointment=SimpleNamespace(client=row))
-        reason = reason_not_to_send(reminder, practice)
-        if reason:
-            reasons.append(reason)
-    return tuple(reasons)
+    # Wants none and left no details: say what is missing on both.
+    channels = row.reminder_channels.channels or [Channel.EMAIL, Channel.SMS]
+    return tuple(reason for channel in channels if (reason := why_not(MessageKind.REMINDER, channel, practice, row)))

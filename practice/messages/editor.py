@@ -15,7 +15,7 @@ from ..extensions import db
 from ..enums import Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
-from .services import moment_variables, text_to_html
+from .content import moment_variables, text_to_html
 
 FIELDS = {Channel.EMAIL: ("subject", "body", "html_body"), Channel.SMS: ("body",)}
 

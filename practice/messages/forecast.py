@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..enums import AppointmentStatus, MessageKind, MessageStatus, NotSentReason
 from ..models import Appointment, Message, Practice
-from .services import reason_not_to_send, reminder_rules
+from .planning import reason_not_to_send, reminder_rules
 
 
 @dataclass

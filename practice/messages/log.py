@@ -9,7 +9,7 @@ from .. import localtime
 from ..extensions import db
 from ..enums import Channel, MessageStatus, NotSentReason
 from ..models import Appointment, Message, Practice
-from .services import reason_not_to_send
+from .planning import reason_not_to_send
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,15 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 
-from .. import localtime
+from .. import catalogue, localtime
 from ..errors import FieldError
 from ..extensions import csrf, limiter
-from ..agenda.services import load_appointment_types
 from ..htmx import render_fragment, render_page
 from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
 from ..models import Practice
 from ..templating import VARIABLE_ORDER
 from ..web import owner_required, public, show_error
-from . import editor, services
+from . import editor, reports
 from . import forecast as message_forecast
 from . import log as message_log
 from . import usage as message_usage
@@ -76,7 +75,7 @@ def _usage_months():
 @bp.get("/messages/templates/")
 @owner_required
 def templates():
-    types = load_appointment_types(active_only=False)
+    types = catalogue.load_appointment_types(with_inactive=True)
     return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types),
                        languages=LANGUAGES, types=types)
 
@@ -102,7 +101,7 @@ def template_edit(kind, channel, language):
             return redirect(request.full_path.rstrip("?"), 303)
     elif request.method == "POST":
         status = 400
-    types = load_appointment_types(active_only=False)
+    types = catalogue.load_appointment_types(with_inactive=True)
     return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
                        own=editor.load_own(slot) is not None, types=types, variables=VARIABLE_ORDER,
                        preview=editor.preview(slot, form.data, Practice.current()) if problem is None
@@ -123,7 +122,7 @@ def _slot(kind: str, channel: str, language: str) -> editor.Slot:
     if kind not in set(MessageKind) or channel not in set(Channel) or language not in LANGUAGES:
         abort(404)
     type_id = request.args.get("type", type=int)
-    if type_id and type_id not in {t.id for t in load_appointment_types(active_only=False)}:
+    if type_id and type_id not in {t.id for t in catalogue.load_appointment_types(with_inactive=True)}:
         abort(404)
     slot = editor.Slot(MessageKind(kind), Channel(channel), language, type_id or None)
     if not slot.exists:
@@ -142,8 +141,8 @@ def sms_report(gateway):
         abort(404)
     arguments = dict(request.values.items())
     try:
-        services.record_report(sender, arguments, datetime.now(UTC))
-    except services.ReportRefused as refusal:
+        reports.record_report(sender, arguments, datetime.now(UTC))
+    except reports.ReportRefused as refusal:
         current_app.logger.warning("delivery report refused: %s", refusal)
         return Response("refused\n", 403 if "signature" in str(refusal) else 400, mimetype="text/plain")
     return Response("ok\n", mimetype="text/plain")

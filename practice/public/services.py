@@ -5,13 +5,20 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import localtime
+from .. import links, localtime
 from ..agenda import services as agenda
 from ..availability import Interval, free_times
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AppointmentStatus
 from ..models import Appointment, Practice
+
+
+def find_by_token(token: str) -> Appointment | None:
+    """The appointment a client's link names, or None (a wrong, broken or withdrawn link)."""
+    if not links.looks_like_a_token(token):
+        return None
+    return db.session.scalar(select(Appointment).where(Appointment.link_hash == links.token_hash(token)))
 
 
 def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):

@@ -12,7 +12,6 @@ from ..htmx import render_fragment, render_page
 from ..web import public
 from ..models import Practice
 from . import services
-from .links import find_by_token
 
 bp = Blueprint("public", __name__, url_prefix="/r")
 
@@ -78,7 +77,7 @@ def friendly(error):
 
 
 def _appointment_or_404(token: str):
-    found = find_by_token(token)
+    found = services.find_by_token(token)
     if found is None:
         abort(404)
     g.language = found.client.language  # the page speaks the client's language

@@ -29,14 +29,6 @@ def store_messaging(practice: Practice, *, confirmation_email: bool, confirmatio
     reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules
 
 
-def load_locations() -> list[Location]:
-    return list(db.session.scalars(select(Location).order_by(Location.active.desc(), Location.name)))
-
-
-def load_location(location_id: int) -> Location | None:
-    return db.session.get(Location, location_id)
-
-
 def store_location(location: Location | None, *, name: str, address: str, sms_note: str, active: bool) -> Location:
     """Create (`location` None) or change a location."""
     if location is None:
@@ -46,15 +38,6 @@ def store_location(location: Location | None, *, name: str, address: str, sms_no
     location.active = active
     db.session.commit()
     return location
-
-
-def load_appointment_types() -> list[AppointmentType]:
-    return list(db.session.scalars(
-        select(AppointmentType).order_by(AppointmentType.active.desc(), AppointmentType.name)))
-
-
-def load_appointment_type(type_id: int) -> AppointmentType | None:
-    return db.session.get(AppointmentType, type_id)
 
 
 def store_appointment_type(appointment_type: AppointmentType | None, *, name: str, duration_minutes: int,
@@ -82,14 +65,6 @@ def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str 
     reminder_rules_changed.send(current_app._get_current_object())
 
 
-def load_practitioners() -> list[Practitioner]:
-    return list(db.session.scalars(select(Practitioner).order_by(Practitioner.active.desc(), Practitioner.name)))
-
-
-def load_practitioner(practitioner_id: int) -> Practitioner | None:
-    return db.session.get(Practitioner, practitioner_id)
-
-
 def store_practitioner(practitioner: Practitioner | None, *, name: str, active: bool) -> Practitioner:
     if practitioner is None:
         practitioner = Practitioner()
@@ -102,12 +77,6 @@ def store_practitioner(practitioner: Practitioner | None, *, name: str, active: 
 def load_working_hours(practitioner: Practitioner) -> list[WorkingHours]:
     return list(db.session.scalars(select(WorkingHours).where(WorkingHours.practitioner_id == practitioner.id)
                                    .order_by(WorkingHours.weekday, WorkingHours.start_time)))
-
-
-def load_hours_block(practitioner: Practitioner, hours_id: int) -> WorkingHours | None:
-    """One block of this practitioner's hours; None for a block of someone else."""
-    hours = db.session.get(WorkingHours, hours_id)
-    return hours if hours and hours.practitioner_id == practitioner.id else None
 
 
 def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: int, start: time,
@@ -138,11 +107,6 @@ def load_upcoming_time_off(practitioner: Practitioner, now: datetime) -> list[Ti
     """Time off that has not ended yet, soonest first."""
     return list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id == practitioner.id,
                                                          TimeOff.end > now).order_by(TimeOff.start)))
-
-
-def load_time_off(practitioner: Practitioner, time_off_id: int) -> TimeOff | None:
-    time_off = db.session.get(TimeOff, time_off_id)
-    return time_off if time_off and time_off.practitioner_id == practitioner.id else None
 
 
 def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time, end_day: date, end_at: time,

@@ -1,15 +1,18 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from wtforms.validators import ValidationError
 
+from sqlalchemy import select
+
+from .. import catalogue, schedule
 from ..errors import FieldError
-from .. import schedule
-from ..messages import editor
+from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
-from ..models import Location, Practice, utcnow
+from ..messages import editor
+from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours, utcnow
 from ..web import owner_required, show_error
 from . import services
 from .forms import (
@@ -90,15 +93,15 @@ def locations():
     if form.validate_on_submit():
         services.store_location(None, **_values(form, "name", "address", "sms_note", "active"))
         return _updated(url_for(".locations"), "settings/_locations.html", form=LocationForm(formdata=None),
-                        locations=services.load_locations())
+                        locations=catalogue.load_locations(with_inactive=True))
     return render_page("settings/locations.html", "settings/_locations.html", _status(form), form=form,
-                       locations=services.load_locations())
+                       locations=catalogue.load_locations(with_inactive=True))
 
 
 @bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
 @owner_required
 def location_edit(location_id):
-    location = _found(services.load_location(location_id))
+    location = db.get_or_404(Location, location_id)
     form = LocationForm(obj=location)
     if form.validate_on_submit():
         services.store_location(location, **_values(form, "name", "address", "sms_note", "active"))
@@ -117,15 +120,15 @@ def appointment_types():
     if form.validate_on_submit():
         services.store_appointment_type(None, **_values(form, "name", "duration_minutes", "colour", "active"))
         return _updated(url_for(".appointment_types"), "settings/_appointment_types.html",
-                        form=AppointmentTypeForm(formdata=None), appointment_types=services.load_appointment_types())
+                        form=AppointmentTypeForm(formdata=None), appointment_types=catalogue.load_appointment_types(with_inactive=True))
     return render_page("settings/appointment_types.html", "settings/_appointment_types.html", _status(form),
-                       form=form, appointment_types=services.load_appointment_types())
+                       form=form, appointment_types=catalogue.load_appointment_types(with_inactive=True))
 
 
 @bp.route("/appointment-types/<int:type_id>", methods=["GET", "POST"])
 @owner_required
 def appointment_type_edit(type_id):
-    appointment_type = _found(services.load_appointment_type(type_id))
+    appointment_type = db.get_or_404(AppointmentType, type_id)
     form = AppointmentTypeForm(obj=appointment_type)
     if form.validate_on_submit():
         services.store_appointment_type(appointment_type,
@@ -141,7 +144,7 @@ def appointment_type_edit(type_id):
 @bp.route("/appointment-types/<int:type_id>/reminders", methods=["POST"])
 @owner_required
 def appointment_type_reminders(type_id):
-    appointment_type = _found(services.load_appointment_type(type_id))
+    appointment_type = db.get_or_404(AppointmentType, type_id)
     reminders = AppointmentTypeRemindersForm()
     if reminders.validate_on_submit() and (reminders.mode.data != "own" or _rules_or_none(reminders) is not None):
         services.store_type_reminders(appointment_type, reminders.stored_rules())
@@ -161,15 +164,15 @@ def practitioners():
     if form.validate_on_submit():
         services.store_practitioner(None, **_values(form, "name", "active"))
         return _updated(url_for(".practitioners"), "settings/_practitioners.html",
-                        form=PractitionerForm(formdata=None), practitioners=services.load_practitioners())
+                        form=PractitionerForm(formdata=None), practitioners=catalogue.load_practitioners(with_inactive=True))
     return render_page("settings/practitioners.html", "settings/_practitioners.html", _status(form), form=form,
-                       practitioners=services.load_practitioners())
+                       practitioners=catalogue.load_practitioners(with_inactive=True))
 
 
 @bp.route("/practitioners/<int:practitioner_id>", methods=["GET", "POST"])
 @owner_required
 def practitioner(practitioner_id):
-    person = _found(services.load_practitioner(practitioner_id))
+    person = db.get_or_404(Practitioner, practitioner_id)
     form = PractitionerForm(obj=person)
     if form.validate_on_submit():
         services.store_practitioner(person, **_values(form, "name", "active"))
@@ -183,7 +186,7 @@ def practitioner(practitioner_id):
 @bp.post("/practitioners/<int:practitioner_id>/hours")
 @owner_required
 def practitioner_hours_add(practitioner_id):
-    person = _found(services.load_practitioner(practitioner_id))
+    person = db.get_or_404(Practitioner, practitioner_id)
     form = WorkingHoursForm(locations=_active_locations())
     if form.validate_on_submit():
         try:
@@ -199,15 +202,16 @@ def practitioner_hours_add(practitioner_id):
 @bp.post("/practitioners/<int:practitioner_id>/hours/<int:hours_id>/delete")
 @owner_required
 def practitioner_hours_remove(practitioner_id, hours_id):
-    person = _found(services.load_practitioner(practitioner_id))
-    services.remove_working_hours(_found(services.load_hours_block(person, hours_id)))
+    person = db.get_or_404(Practitioner, practitioner_id)
+    services.remove_working_hours(db.first_or_404(select(WorkingHours).where(
+        WorkingHours.id == hours_id, WorkingHours.practitioner_id == person.id)))
     return _practitioner_changed(person, "settings/_hours.html")
 
 
 @bp.post("/practitioners/<int:practitioner_id>/time-off")
 @owner_required
 def practitioner_time_off_add(practitioner_id):
-    person = _found(services.load_practitioner(practitioner_id))
+    person = db.get_or_404(Practitioner, practitioner_id)
     form = TimeOffForm()
     if form.validate_on_submit():
         try:
@@ -223,8 +227,9 @@ def practitioner_time_off_add(practitioner_id):
 @bp.post("/practitioners/<int:practitioner_id>/time-off/<int:time_off_id>/delete")
 @owner_required
 def practitioner_time_off_remove(practitioner_id, time_off_id):
-    person = _found(services.load_practitioner(practitioner_id))
-    services.remove_time_off(_found(services.load_time_off(person, time_off_id)))
+    person = db.get_or_404(Practitioner, practitioner_id)
+    services.remove_time_off(db.first_or_404(select(TimeOff).where(
+        TimeOff.id == time_off_id, TimeOff.practitioner_id == person.id)))
     return _practitioner_changed(person, "settings/_time_off.html")
 
 
@@ -248,7 +253,7 @@ def _practitioner_changed(person, fragment: str):
 
 
 def _active_locations() -> list[Location]:
-    return [location for location in services.load_locations() if location.active]
+    return [location for location in catalogue.load_locations(with_inactive=True) if location.active]
 
 
 def _values(form, *names) -> dict:
@@ -273,8 +278,3 @@ def _see(url: str):
         return "", 200, {"HX-Redirect": url}
     return redirect(url, 303)
 
-
-def _found(record):
-    if record is None:
-        abort(404)
-    return record

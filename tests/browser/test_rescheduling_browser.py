@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from practice.agenda import services as booking
 from practice.extensions import db
-from practice.messages import services as messages
+from practice.messages import sending
 from practice.models import Appointment, OnlineMove, Practice
 from tests.conftest import make_client
 from tests.integration.test_messages import use_smtp
@@ -18,7 +18,7 @@ PHONE = {"width": 390, "height": 844}
 
 def send_due(app) -> int:
     with app.app_context():
-        return messages.send_due(datetime.now(UTC) + timedelta(seconds=1))
+        return sending.send_due(datetime.now(UTC) + timedelta(seconds=1))
 
 
 def test_a_client_moves_their_appointment_on_a_phone_from_the_confirmation_email(app, agenda, smtp_server,

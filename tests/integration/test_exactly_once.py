@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, make_url, select
 
 from practice.cli import consumer_arguments
 from practice.extensions import db
-from practice.messages import services
+from practice.messages import sending
 from practice.enums import Channel, Channels, MessageKind, MessageStatus
 from practice.models import Appointment, Client, Message
 from tests.conftest import free_port
@@ -86,12 +86,12 @@ def test_reminders_arrive_exactly_once_though_consumers_are_killed_at_random_mom
         for _ in range(KILLS):
             consumer = _start_consumer(environment)
             before = received()
-            sending = _wait_for(lambda: received() > before or received() >= REMINDERS, 60)
+            progressed = _wait_for(lambda: received() > before or received() >= REMINDERS, 60)
             time.sleep(chance.uniform(0, 0.4))
             consumer.send_signal(signal.SIGKILL)
             consumer.wait(10)
             interrupted.append(received())
-            if not sending or received() >= REMINDERS:
+            if not progressed or received() >= REMINDERS:
                 break
         assert any(0 < count < REMINDERS for count in interrupted), f"no kill landed mid-run: {interrupted}"
 
@@ -120,7 +120,7 @@ def test_reminders_arrive_exactly_once_though_consumers_are_killed_at_random_mom
     doubts = {message_id: sum(detail.startswith("in doubt") for detail in history)
               for message_id, history in histories.items()}
     too_often = {message_id: (times, doubts[message_id]) for message_id, times in ids.items()
-                 if times > 1 + doubts[message_id] or (times > 1 and services.RESENT not in histories[message_id])}
+                 if times > 1 + doubts[message_id] or (times > 1 and sending.RESENT not in histories[message_id])}
     assert too_often == {}, f"arrived more often than its unclear hand-overs explain: {too_often}"
     twice = sum(times > 1 for times in ids.values())
     print(f"\nkill test on {stack.name}: kills after {interrupted} messages; {sum(doubts.values())} hand-overs in "
@@ -143,7 +143,7 @@ def test_reminders_are_retried_while_the_smtp_server_is_down_and_all_arrive_once
     _due_reminders(app, agenda, 20)
     smtp_server.stop()
     with app.app_context():
-        assert services.send_due(datetime.now(UTC)) == 0
+        assert sending.send_due(datetime.now(UTC)) == 0
     assert _statuses(app) == {MessageStatus.PLANNED: 20}
     with app.app_context():
         attempts = db.session.scalars(select(Message)).all()
@@ -152,15 +152,15 @@ def test_reminders_are_retried_while_the_smtp_server_is_down_and_all_arrive_once
     # Still down at the first retry a minute later: the back-off grows.
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=1, seconds=5), tick=True):
         with app.app_context():
-            assert services.send_due(datetime.now(UTC)) == 0
+            assert sending.send_due(datetime.now(UTC)) == 0
             assert {m.attempts for m in db.session.scalars(select(Message))} == {2}
             nexts = {m.due_at - datetime.now(UTC) for m in db.session.scalars(select(Message))}
             assert all(timedelta(minutes=4) < gap <= timedelta(minutes=5) for gap in nexts)
     smtp_server.start()
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=7), tick=True):
         with app.app_context():
-            assert services.send_due(datetime.now(UTC)) == 20
-            assert services.send_due(datetime.now(UTC)) == 0
+            assert sending.send_due(datetime.now(UTC)) == 20
+            assert sending.send_due(datetime.now(UTC)) == 0
     assert _statuses(app) == {MessageStatus.HANDED_OVER: 20}
     assert len(smtp_server.inbox.messages) == 20
     with app.app_context():

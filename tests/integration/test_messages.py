@@ -10,7 +10,7 @@ from sqlalchemy import select
 from practice.agenda import services as agenda
 from practice import localtime
 from practice.extensions import db
-from practice.messages import services
+from practice.messages import reports, sending
 from practice.enums import Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
 from practice.models import ConsentEvent, Message, Practice
 from tests.conftest import log_in, make_client, make_user
@@ -40,7 +40,7 @@ def book(app, agenda_ids, client_id, day=date(2026, 12, 7), hour=10):
 
 def send_due(app):
     with app.app_context():
-        return services.send_due(datetime.now(UTC) + timedelta(seconds=1))
+        return sending.send_due(datetime.now(UTC) + timedelta(seconds=1))
 
 
 def test_a_confirmation_email_arrives_with_both_parts_local_date_and_calendar_file(app, agenda, smtp_server):
@@ -175,8 +175,8 @@ def test_a_delivery_report_without_a_valid_signature_is_refused_and_changes_noth
     send_due(app)
     with app.app_context():
         message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
-        reference, signature = str(message.id), services.report_signature(str(message.id))
-        unknown_signature = services.report_signature("999")
+        reference, signature = str(message.id), reports.report_signature(str(message.id))
+        unknown_signature = reports.report_signature("999")
         assert message.status == MessageStatus.HANDED_OVER
     for arguments in ({"ref": reference, "outcome": "delivered"},
                       {"ref": reference, "outcome": "delivered", "sig": "0" * 32},
@@ -191,7 +191,7 @@ def test_a_delivery_report_without_a_valid_signature_is_refused_and_changes_noth
     with app.app_context():
         message = db.session.get(Message, int(reference))
         assert message.status == MessageStatus.DELIVERED
-        services.record_report(_KannelLike(), {"ref": reference, "sig": signature, "type": "8"}, datetime.now(UTC))
+        reports.record_report(_KannelLike(), {"ref": reference, "sig": signature, "type": "8"}, datetime.now(UTC))
         assert db.session.get(Message, int(reference)).status == MessageStatus.DELIVERED
 
 

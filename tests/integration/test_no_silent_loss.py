@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from practice import localtime
 from practice.extensions import db
-from practice.messages import services
+from practice.messages import reports, sending
 from practice.enums import Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
 from practice.models import Message, MessageTemplate, Practice
 from tests.conftest import csrf_token, free_port, log_in, make_client, make_user
@@ -18,7 +18,7 @@ CHRISTMAS = date(2026, 12, 7)
 
 def send_due(app, later=timedelta(seconds=1)) -> int:
     with app.app_context():
-        return services.send_due(datetime.now(UTC) + later)
+        return sending.send_due(datetime.now(UTC) + later)
 
 
 def confirmation_of(app, appointment_id) -> Message:
@@ -149,7 +149,7 @@ def test_an_email_whose_hand_over_is_unclear_goes_out_again_with_the_same_messag
     assert first["Message-ID"] == second["Message-ID"] == confirmation_of(app, appointment_id).provider_ref
     message = confirmation_of(app, appointment_id)
     assert message.status == MessageStatus.HANDED_OVER
-    assert message.events[-1].detail == services.RESENT
+    assert message.events[-1].detail == sending.RESENT
 
 
 def test_a_worker_killed_after_its_point_of_no_return_leaves_the_email_in_doubt_and_it_goes_out_again(
@@ -158,21 +158,21 @@ def test_a_worker_killed_after_its_point_of_no_return_leaves_the_email_in_doubt_
     appointment_id = book(app, agenda, make_client(app))
     with app.app_context():  # as a worker that died between its marker and the server's answer
         message_id = confirmation_of(app, appointment_id).id
-        [claimed] = services._claim([message_id], datetime.now(UTC) + timedelta(seconds=1))
+        [claimed] = sending._claim([message_id], datetime.now(UTC) + timedelta(seconds=1))
         db.session.get(Message, claimed).final_write_at = datetime.now(UTC)
         db.session.commit()
     stale = timedelta(seconds=app.config["MESSAGE_CLAIM_SECONDS"] + 5)
     assert send_due(app, later=stale) == 1
     message = confirmation_of(app, appointment_id)
     assert [e.status for e in message.events][-2:] == [MessageStatus.UNKNOWN, MessageStatus.HANDED_OVER]
-    assert message.events[-1].detail == services.RESENT and message.in_doubt
+    assert message.events[-1].detail == sending.RESENT and message.in_doubt
 
 
 def test_a_worker_killed_before_its_point_of_no_return_sends_it_again_without_doubt(app, agenda, smtp_server):
     use_smtp(app, smtp_server)
     appointment_id = book(app, agenda, make_client(app))
     with app.app_context():
-        services._claim([confirmation_of(app, appointment_id).id], datetime.now(UTC) + timedelta(seconds=1))
+        sending._claim([confirmation_of(app, appointment_id).id], datetime.now(UTC) + timedelta(seconds=1))
     assert send_due(app, later=timedelta(seconds=app.config["MESSAGE_CLAIM_SECONDS"] + 5)) == 1
     message = confirmation_of(app, appointment_id)
     assert not message.in_doubt and message.events[-1].detail == ""
@@ -186,12 +186,12 @@ def test_a_slow_worker_whose_claim_was_released_does_not_send_it_too(app, agenda
     appointment_id = book(app, agenda, make_client(app))
     now = datetime.now(UTC) + timedelta(seconds=1)
     with app.app_context():
-        with services._objects_kept_after_commit():
-            slow = services._claim([confirmation_of(app, appointment_id).id], now)
+        with sending._objects_kept_after_commit():
+            slow = sending._claim([confirmation_of(app, appointment_id).id], now)
             with app.app_context():  # meanwhile, another worker's round, after the claim went stale
                 later = now + timedelta(seconds=app.config["MESSAGE_CLAIM_SECONDS"] + 5)
-                assert services.send_due(later) == 1
-            assert services._send_claimed(slow, now) == 0
+                assert sending.send_due(later) == 1
+            assert sending._send_claimed(slow, now) == 0
     assert len(smtp_server.inbox.messages) == 1
     assert confirmation_of(app, appointment_id).status == MessageStatus.HANDED_OVER
 
@@ -204,7 +204,7 @@ def test_a_delivery_report_that_arrives_before_the_hand_over_is_recorded_is_not_
     def report_at_once(arguments, delay):
         with app.app_context():
             gateway = app.extensions["practice.sms_gateway"]
-            services.record_report(gateway, arguments | {"sig": services.report_signature(arguments["ref"])},
+            reports.record_report(gateway, arguments | {"sig": reports.report_signature(arguments["ref"])},
                                    datetime.now(UTC))
 
     app.extensions["practice.sms_gateway"] = SinkGateway(report_at_once)

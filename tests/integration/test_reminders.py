@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from practice.agenda import services as booking
 from practice.extensions import db
-from practice.messages import services
+from practice.messages import planning, sending
 from practice.messages.forecast import load_forecast
 from practice.enums import Channels, MessageKind, MessageStatus, NotSentReason, Role
 from practice.models import Appointment, AppointmentType, Message, Practice
@@ -49,7 +49,7 @@ def run_worker_at(app, moment: datetime) -> int:
     """What the worker's minute round does, at `moment`."""
     with time_machine.travel(moment, tick=False):
         with app.app_context():
-            return services.send_due(datetime.now(UTC))
+            return sending.send_due(datetime.now(UTC))
 
 
 def reminder_mails(smtp_server) -> list:
@@ -163,6 +163,6 @@ def test_changing_the_practices_rules_replans_upcoming_reminders(app, agenda):
     with app.app_context():
         Practice.current().reminder_rules = "last_working_day@09:00"
         db.session.commit()
-        services.replan_upcoming_reminders(datetime.now(UTC))
+        planning.replan_upcoming_reminders(datetime.now(UTC))
     assert [(r.status, r.due_at) for r in reminders(app, appointment_id)] == [
         (MessageStatus.PLANNED, local(date(2026, 12, 11), 9).astimezone(UTC))]

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from practice.agenda import services as booking
 from practice.extensions import db
-from practice.messages import services as messages
+from practice.messages import content
 from practice.enums import AppointmentStatus, MessageKind, Role
 from practice.models import Appointment, Message, OnlineMove, Practice
-from practice.public.links import link_token
+from practice.messages.content import appointment_token as link_token
 from tests.conftest import log_in, make_client, make_user
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -214,5 +214,5 @@ def test_switching_on_tells_the_owner_about_confirmations_without_the_link_and_a
         sms = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id,
                                                       Message.kind == MessageKind.CONFIRMATION,
                                                       Message.channel == "sms"))
-        body = messages.render_message(sms, Practice.current())["body"]
+        body = content.render_message(sms, Practice.current())["body"]
     assert f"/r/{token_of(app, appointment_id)}" in body

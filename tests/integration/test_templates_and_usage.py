@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.extensions import db
-from practice.messages import services
+from practice.messages import content
 from practice.enums import Channel, MessageKind, MessageStatus, Role
 from practice.models import Message, MessageTemplate, Practice
 from tests.conftest import log_in, make_client, make_user
@@ -63,21 +63,21 @@ def test_a_saved_template_is_normalised_and_used_for_the_next_message(app, agend
     appointment_id = book(app, agenda, make_client(app, language="nl"))
     with app.app_context():
         message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
-        content = services.render_message(message, Practice.current())
-    assert content["subject"] == "Tot maandag 7 december 2026"
-    assert content["body"] == "Dag Anna,\ntot 10:00."
+        rendered = content.render_message(message, Practice.current())
+    assert rendered["subject"] == "Tot maandag 7 december 2026"
+    assert rendered["body"] == "Dag Anna,\ntot 10:00."
 
 
 def test_an_appointment_type_version_wins_over_the_general_one_and_reset_returns_to_it(app, agenda, owner_browser):
     post(owner_browser, SMS_EDITOR, body="Algemeen {{ time }}", action="save")
     post(owner_browser, f"{SMS_EDITOR}?type={agenda.treatment}", body="Behandeling {{ time }}", action="save")
     with app.app_context():
-        general = services.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.intake)
-        special = services.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.treatment)
+        general = content.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.intake)
+        special = content.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.treatment)
     assert (general["body"], special["body"]) == ("Algemeen {{ time }}", "Behandeling {{ time }}")
     assert post(owner_browser, f"{SMS_EDITOR}?type={agenda.treatment}", action="reset").status_code == 303
     with app.app_context():
-        assert services.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.treatment)["body"] == \
+        assert content.template_for(MessageKind.CONFIRMATION, Channel.SMS, "nl", agenda.treatment)["body"] == \
             "Algemeen {{ time }}"
     assert stored_templates(app) == 1
 

@@ -1,0 +1,142 @@
+"""What a message says: the template that applies, its variables in the client's language and the practice's
+time zone, the rendered text, and the e-mail it becomes (with its calendar file)."""
+from datetime import datetime
+from functools import lru_cache
+
+from babel.dates import format_date
+from flask import current_app, g
+from markupsafe import escape
+from sqlalchemy import select
+
+from .. import links, localtime, templating
+from ..channels.email import Email, Outgoing, appointment_ics, compose, message_id
+from ..enums import AppointmentStatus, Channel, MessageKind
+from ..extensions import db
+from ..models import Appointment, Message, MessageTemplate, OnlineMove, Practice
+from .defaults import DEFAULTS
+
+LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
+
+
+def template_for(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
+    """The owner's version for the appointment type, else the owner's general one, else the default.
+    Looked up once per request or worker run (an edit shows from the next one on)."""
+    found = g.setdefault("message_templates", {})
+    key = (kind, channel, language, appointment_type_id)
+    if key not in found:
+        found[key] = _load_template(*key)
+    return found[key]
+
+
+def _load_template(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
+    rows = db.session.scalars(select(MessageTemplate).where(
+        MessageTemplate.kind == kind, MessageTemplate.channel == channel, MessageTemplate.language == language,
+        (MessageTemplate.appointment_type_id == appointment_type_id) | MessageTemplate.appointment_type_id.is_(None)))
+    own = sorted(rows, key=lambda row: row.appointment_type_id is None)
+    if own:
+        return {"subject": own[0].subject, "body": own[0].body, "html_body": own[0].html_body}
+    return DEFAULTS.get((kind, channel, language))
+
+
+def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
+              reschedule_link: str = "") -> dict[str, str]:
+    """What a template may use, localised in the client's language and the practice's time zone."""
+    values = {
+        "client_name": appointment.client.name,
+        "client_first_name": appointment.client.first_name,
+        **moment_variables(appointment.start, practice.timezone, language),
+        "practitioner": appointment.practitioner.name,
+        "appointment_type": appointment.appointment_type.name,
+        "location": appointment.location.name,
+        "location_address": appointment.location.address,
+        "location_sms_note": appointment.location.sms_note,
+        "practice_name": practice.name,
+        "practice_phone": practice.phone,
+        "reschedule_link": reschedule_link,
+    }
+    old = moment_variables(old_start, practice.timezone, language, prefix="old_") if old_start else {
+        "old_date": values["date"], "old_time": values["time"]}
+    return values | old
+
+
+def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
+    local = localtime.local(moment, tz)
+    day, clock = _spoken_date(local.date(), language), local.strftime("%H:%M")  # HH:mm, the same in nl, de, en
+    values = {f"{prefix}date": day, f"{prefix}time": clock}
+    return values if prefix else {**values, "date_time": f"{day} {clock}"}
+
+
+def render_message(message: Message, practice: Practice) -> dict | None:
+    appointment = message.appointment
+    source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
+    if source is None:
+        return None
+    link = ""
+    if (practice.online_rescheduling and message.kind in LINK_KINDS
+            and appointment.status == AppointmentStatus.BOOKED):
+        link = reschedule_url(appointment)
+    values = variables(appointment, practice, message.language, old_start=_moved_from(message),
+                       reschedule_link=link)
+    if message.channel == Channel.SMS:
+        return {"subject": "", "body": templating.render(source["body"], values, part="sms").strip()}
+    body = templating.render(source["body"], values, part="text").strip()
+    html = (templating.render(source["html_body"], values, part="html") if source.get("html_body")
+            else text_to_html(body))
+    return {"subject": templating.render(source["subject"], values, part="subject").strip(), "body": body,
+            "html": html}
+
+
+def _moved_from(message: Message) -> datetime | None:
+    """For the practice's notice about an online move: where the appointment was before."""
+    if message.kind != MessageKind.PRACTICE_NOTICE:
+        return None
+    return db.session.scalar(select(OnlineMove.from_start).where(OnlineMove.appointment_id == message.appointment_id)
+                             .order_by(OnlineMove.id.desc()).limit(1))
+
+
+@lru_cache(maxsize=4096)
+def _spoken_date(day, language: str) -> str:
+    """"maandag 7 december 2026": the same few days come up for every message of a run."""
+    return format_date(day, "full", locale=language)
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def appointment_token(appointment: Appointment) -> str:
+    """The client's token for the public page; notes its hash on the appointment (committed with the message)."""
+    token = links.link_token(current_app.config["SECRET_KEY"], appointment.id, appointment.link_nonce)
+    appointment.link_hash = links.token_hash(token)
+    return token
+
+
+def reschedule_url(appointment: Appointment) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/r/{appointment_token(appointment)}"
+
+
+def email_of(message: Message, content: dict, practice: Practice) -> Outgoing:
+    """The message as an e-mail ready for the wire (AddressProblem when an address cannot be used)."""
+    return compose(_email(message, content, practice))
+
+
+def _email(message: Message, content: dict, practice: Practice) -> Email:
+    config = current_app.config
+    appointment = message.appointment
+    ics = None
+    if message.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED):
+        ics = appointment_ics(
+            uid=f"appointment-{appointment.id}@{_domain()}", start=appointment.start, end=appointment.end,
+            summary=f"{appointment.appointment_type.name} – {practice.name}",
+            location=f"{appointment.location.name}, {appointment.location.address}",
+            description=appointment.practitioner.name, organizer=practice.email,
+            cancelled=message.kind == MessageKind.CANCELLED, sequence=message.id)
+    return Email(to=message.recipient, subject=content["subject"], text=content["body"], html=content["html"],
+                 sender=config["MAIL_FROM"], sender_name=practice.name, reply_to=practice.email,
+                 message_id=message_id(f"message-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}", _domain()),
+                 ics=ics)
+
+
+def _domain() -> str:
+    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"

@@ -1,0 +1,160 @@
+"""Planning messages: the notices a change of an appointment calls for and its reminders, in the same transaction
+as the change (nothing here commits but replan_upcoming_reminders), and why a message could not go out."""
+from datetime import datetime
+
+from sqlalchemy import and_, false, not_, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import schedule
+from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, NotSentReason
+from ..extensions import db
+from ..models import Appointment, Client, Message, Practice, utcnow
+
+CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
+
+
+def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> list[Message]:
+    """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due now.
+
+    Change notices not yet sent for an earlier version of the appointment are withdrawn first.
+    Not committed: the caller commits them with the change itself.
+    """
+    db.session.execute(
+        update(Message).where(Message.appointment_id == appointment.id, Message.status == MessageStatus.PLANNED,
+                              Message.kind.in_(CHANGE_KINDS))
+        .values(status=MessageStatus.WITHDRAWN, status_at=now))
+    # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice, and rightly so.
+    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
+            for channel in appointment.confirmation_channels.channels]
+
+
+def plan_practice_notice(appointment: Appointment, practice: Practice, now: datetime) -> Message:
+    """An e-mail to the practice itself about a change a client made online. Not committed."""
+    message = Message(dedupe_key=f"{appointment.id}:{MessageKind.PRACTICE_NOTICE}:{now.isoformat()}",
+                      appointment=appointment, kind=MessageKind.PRACTICE_NOTICE, channel=Channel.EMAIL,
+                      due_at=now, language=practice_language(practice), status=MessageStatus.PLANNED,
+                      status_at=now, recipient=practice.email)
+    reason = reason_not_to_send(message, practice)
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
+def practice_language(practice: Practice) -> str:
+    return {"NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LU": "de"}.get(practice.country, "en")
+
+
+def reminder_rules(appointment: Appointment, practice: Practice) -> tuple[schedule.ReminderRule, ...]:
+    """The appointment type's own rules (possibly none), else the practice's."""
+    own = appointment.appointment_type.reminder_rules
+    return schedule.rules_from_text(practice.reminder_rules if own is None else own)
+
+
+def plan_reminders(appointment: Appointment, practice: Practice, now: datetime,
+                   existing: list[Message] | None = None) -> list[Message]:
+    """Bring the appointment's reminders in line with its time, rules and channels. Not committed.
+    `existing`: its reminders, when the caller has read them already (plan_reminders_for).
+
+    A reminder is known by its key (appointment, rule, channel, start): planned ones that no longer fit are
+    withdrawn, a withdrawn one that fits again comes back, and one already sent for this very start is
+    never planned again. A reminder whose moment has passed is kept as not sent: booked too late.
+    """
+    wanted: dict[str, tuple[Channel, datetime]] = {}
+    if appointment.status == AppointmentStatus.BOOKED:
+        for number, rule in enumerate(reminder_rules(appointment, practice), 1):
+            due = schedule.send_moment(appointment.start, rule, tz=practice.timezone, country=practice.country,
+                                       subdivision=practice.subdivision)
+            for channel in appointment.reminder_channels.channels:
+                wanted[f"{appointment.id}:reminder{number}:{channel}:{appointment.start.isoformat()}"] = (channel, due)
+    if existing is None:
+        existing = db.session.scalars(select(Message).where(Message.appointment_id == appointment.id,
+                                                            Message.kind == MessageKind.REMINDER))
+    existing = {message.dedupe_key: message for message in existing}
+    for key, message in existing.items():
+        if message.status == MessageStatus.PLANNED and key not in wanted:
+            message.status, message.status_at = MessageStatus.WITHDRAWN, now
+    planned = []
+    for key, (channel, due) in wanted.items():
+        message = existing.get(key)
+        if message is None:
+            message = Message(dedupe_key=key, appointment=appointment, kind=MessageKind.REMINDER, channel=channel,
+                              language=appointment.client.language,
+                              recipient=appointment.client.email if channel == Channel.EMAIL else appointment.client.mobile)
+            db.session.add(message)
+        elif message.status not in (MessageStatus.PLANNED, MessageStatus.WITHDRAWN):
+            continue  # sent, or settled, for this very start
+        message.due_at, message.status, message.status_at = due, MessageStatus.PLANNED, now
+        if due <= now:
+            message.status, message.reason = MessageStatus.NOT_SENT, NotSentReason.BOOKED_TOO_LATE
+        planned.append(message)
+    return planned
+
+
+def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due: datetime, key: str) -> Message:
+    client = appointment.client
+    message = Message(dedupe_key=key, appointment=appointment, kind=kind, channel=channel, due_at=due,
+                      language=client.language, status=MessageStatus.PLANNED, status_at=utcnow(),
+                      recipient=client.email if channel == Channel.EMAIL else client.mobile)
+    reason = reason_not_to_send(message, Practice.current())
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
+def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -> list[tuple[NotSentReason, object]]:
+    """Why a message of `kind` on `channel` to `client` could not go out, in the order they count: (reason,
+    condition). The one place this rule is written. `client` is a Client, or a row with its columns: the
+    conditions are then true or false; or the Client class: the conditions are then SQL (see `reaches`)."""
+    if kind == MessageKind.PRACTICE_NOTICE:
+        return [(NotSentReason.NO_EMAIL, not practice.email)]
+    change = kind in CHANGE_KINDS
+    if channel == Channel.SMS:
+        return [(NotSentReason.CHANNEL_OFF, not practice.sms_enabled or (change and not practice.confirmation_sms)),
+                (NotSentReason.NO_MOBILE, client.mobile == ""),
+                (NotSentReason.NO_CONSENT, client.sms_consent == False)]  # noqa: E712 (a comparison SQL reads too)
+    return [(NotSentReason.CHANNEL_OFF, change and not practice.confirmation_email),
+            (NotSentReason.NO_EMAIL, client.email == "")]
+
+
+def why_not(kind: MessageKind, channel: Channel, practice: Practice, client) -> NotSentReason | None:
+    """The first obstacle in the way of this message, or None."""
+    return next((reason for reason, blocked in obstacles(kind, channel, practice, client) if blocked), None)
+
+
+def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | None:
+    """Why this message cannot go out (checked when planned and again when sent), or None."""
+    return why_not(message.kind, message.channel, practice, message.appointment.client)
+
+
+def reaches(kind: MessageKind, channel: Channel, practice: Practice):
+    """SQL: the clients a message of `kind` on `channel` can reach (none of `obstacles` in the way)."""
+    conditions = [condition for _, condition in obstacles(kind, channel, practice, Client)]
+    if any(condition is True for condition in conditions):  # the practice's own settings stand in the way
+        return false()
+    return and_(*[not_(condition) for condition in conditions if condition is not False])
+
+
+def plan_reminders_for(appointments: list[Appointment], practice: Practice, now: datetime) -> None:
+    """plan_reminders for many appointments, their existing reminders read in one query. Not committed."""
+    existing: dict[int, list[Message]] = {appointment.id: [] for appointment in appointments}
+    for message in db.session.scalars(select(Message).where(Message.kind == MessageKind.REMINDER,
+                                                            Message.appointment_id.in_(list(existing)))):
+        existing[message.appointment_id].append(message)
+    for appointment in appointments:
+        plan_reminders(appointment, practice, now, existing[appointment.id])
+
+
+def replan_upcoming_reminders(now: datetime, batch: int = 1000) -> int:
+    """Plan the reminders of every booked appointment still ahead anew (after the rules changed)."""
+    practice, after, count = Practice.current(), 0, 0
+    while upcoming := db.session.scalars(
+            select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED, Appointment.start > now,
+                                      Appointment.id > after)
+            .options(joinedload(Appointment.client), joinedload(Appointment.appointment_type))
+            .order_by(Appointment.id).limit(batch)).all():
+        plan_reminders_for(upcoming, practice, now)
+        db.session.commit()
+        after, count = upcoming[-1].id, count + len(upcoming)
+    return count
