@@ -63,7 +63,8 @@ def worker(workers):
 
 
 def consumer_arguments(workers: int = 2) -> list[str]:
-    # Threads, graceful on SIGTERM, stale locks flushed, an idle poll of at most 2 s (notes/stack.md).
+    # Threads; SIGTERM finishes running tasks (Huey's default would interrupt them); stale locks flushed at start;
+    # an idle poll of at most 2 s (the SQLite queue is polled, so a new task waits at most that long).
     return ["practice.consumer.huey", "-w", str(workers), "-k", "thread", "-g", "TERM", "-t", "30", "-f", "-m", "2"]
 
 

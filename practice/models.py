@@ -292,7 +292,7 @@ class Message(db.Model):
 
     __table_args__ = (Index("ix_message_due", "status", "due_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    # appointment:kind:channel:start[:rule] — the same message is never planned twice (notes/stack.md).
+    # appointment:kind:channel:start[:rule]: the same message is never planned twice (a unique key, not a check).
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))

@@ -1,5 +1,6 @@
 """What every page shares: login by default, security headers, error pages, date filters."""
 from datetime import datetime
+from decimal import Decimal
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, render_template, request, session, url_for
@@ -116,7 +117,7 @@ def init_app(app: Flask) -> None:
         date=lambda value, fmt="full": format_date(value, fmt),
         time=lambda value, fmt="HH:mm", zone=None: _clock(value, zone) if fmt == "HH:mm" else format_time(value, fmt),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
-        money=lambda euros: format_currency(euros, "EUR"),
+        cents=lambda cents: format_currency(Decimal(cents) / 100, "EUR"),  # money is kept in whole cents
         number=lambda value: format_decimal(value),
         weekday=lambda day: weekday_names()[day],
     )

@@ -235,7 +235,7 @@ def smtp_server():
 
 @pytest.fixture
 def kannel(tmp_path):
-    """A real Kannel on 127.0.0.1 with the SMPP simulator behind it (notes/kannel.md)."""
+    """A real Kannel on 127.0.0.1 with the SMPP simulator behind it (tests/servers/kannel.py)."""
     from tests.servers.kannel import BEARERBOX, start_kannel
 
     if not os.path.exists(BEARERBOX):

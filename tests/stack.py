@@ -1,5 +1,5 @@
 """The two stacks the suite runs on (PRACTICE_TEST_STACK): the embedded default (SQLite, Huey on SQLite) and
-the production parts (PostgreSQL and Redis, notes/production-stack.md). For the production stack a throw-away
+the production parts (PostgreSQL and Redis from Debian's packages). For the production stack a throw-away
 PostgreSQL cluster and a Redis are started on 127.0.0.1 once per test run and stopped at its end; every test
 gets a database of its own, and every process a test spawns is pointed at the same parts."""
 import os

@@ -51,7 +51,7 @@ class SmsGateway(Protocol):
 
 class KannelGateway:
     """Kannel's smsbox HTTP interface `/cgi-bin/sendsms`, with delivery reports to a `dlr-url`
-    (notes/kannel.md: 202 means taken, not sent; the final word comes by DLR)."""
+    (Kannel's user guide, "SMS Push": 202 Accepted means queued, not sent; the final word comes by DLR)."""
 
     name = "kannel"
     # Kannel DLR types: 1 delivered, 2 undeliverable, 4 queued at the SMSC, 8 accepted by the SMSC, 16 rejected.

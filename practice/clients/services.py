@@ -74,7 +74,10 @@ def store_client(client: Client | None, *, region: str, sms_enabled: bool, first
     return client
 
 
-def search_clients(query: str, limit: int = 50) -> list[Client]:
+SHOWN = 50  # matches listed at once; typing more narrows them down
+
+
+def search_clients(query: str, limit: int = SHOWN) -> list[Client]:
     """Clients whose name, e-mail or mobile number contains every word typed, by last name."""
     statement = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
     for word in query.split()[:5]:

@@ -23,7 +23,7 @@ def phone(e164: str) -> str:
 def index():
     query = request.args.get("q", "").strip()
     return render_page("clients/index.html", "clients/_results.html", query=query,
-                       clients=services.search_clients(query))
+                       clients=services.search_clients(query), shown=services.SHOWN)
 
 
 @bp.get("/choices")

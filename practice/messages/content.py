@@ -105,7 +105,7 @@ def text_to_html(text: str) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
-def appointment_token(appointment: Appointment) -> str:
+def issue_token(appointment: Appointment) -> str:
     """The client's token for the public page; notes its hash on the appointment (committed with the message)."""
     token = links.link_token(current_app.config["SECRET_KEY"], appointment.id, appointment.link_nonce)
     appointment.link_hash = links.token_hash(token)
@@ -113,7 +113,7 @@ def appointment_token(appointment: Appointment) -> str:
 
 
 def reschedule_url(appointment: Appointment) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/r/{appointment_token(appointment)}"
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/r/{issue_token(appointment)}"
 
 
 def email_of(message: Message, content: dict, practice: Practice) -> Outgoing:

@@ -2,7 +2,7 @@
 as the change (nothing here commits but replan_upcoming_reminders), and why a message could not go out."""
 from datetime import datetime
 
-from sqlalchemy import and_, false, not_, select, update
+from sqlalchemy import and_, false, not_, select, true, update
 from sqlalchemy.orm import joinedload
 
 from .. import schedule
@@ -133,7 +133,7 @@ def reaches(kind: MessageKind, channel: Channel, practice: Practice):
     conditions = [condition for _, condition in obstacles(kind, channel, practice, Client)]
     if any(condition is True for condition in conditions):  # the practice's own settings stand in the way
         return false()
-    return and_(*[not_(condition) for condition in conditions if condition is not False])
+    return and_(true(), *[not_(condition) for condition in conditions if condition is not False])
 
 
 def plan_reminders_for(appointments: list[Appointment], practice: Practice, now: datetime) -> None:

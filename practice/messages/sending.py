@@ -261,7 +261,7 @@ def _mark_final_write(message: Message, now: datetime, *, durable: bool) -> bool
     """UPDATE message SET final_write_at and COMMIT, in plain SQL on the session's own connection: the least
     between this moment and the final write. Only while this worker's claim holds (False when it does not).
     On PostgreSQL without `durable` the commit does not wait for the write-ahead log's flush (the round trip
-    remains; notes/production-stack.md)."""
+    remains: a kill during it still lands in doubt)."""
     connection = db.session.connection()
     dialect = connection.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"

@@ -24,9 +24,7 @@ def _limit() -> str:
 @public
 @limiter.limit(_limit)
 def appointment(token):
-    found = _appointment_or_404(token)
-    settings, now = Practice.current(), datetime.now(UTC)
-    refusal = services.why_not_movable(found, settings, now)
+    found, settings, now, refusal = _opened(token)
     if refusal:
         status = 200 if request.method == "GET" else 409
         return render_template("public/closed.html", appointment=found, reason=refusal), status
@@ -58,9 +56,7 @@ def appointment(token):
 @public
 @limiter.limit(_limit)
 def times(token):
-    found = _appointment_or_404(token)
-    settings, now = Practice.current(), datetime.now(UTC)
-    refusal = services.why_not_movable(found, settings, now)
+    found, settings, now, refusal = _opened(token)
     if refusal:
         return render_fragment("public/_times.html", 409, appointment=found, token=token, day=None, times=[],
                                problem=refusal)
@@ -74,6 +70,13 @@ def times(token):
 def friendly(error):
     """An unknown or broken link, or too many tries: a page the client understands, never a stack trace."""
     return render_template("public/problem.html", code=error.code), error.code
+
+
+def _opened(token: str):
+    """The appointment the link names (404 when none), the practice, now, and why it can no longer be moved
+    online (None when it can)."""
+    found, settings, now = _appointment_or_404(token), Practice.current(), datetime.now(UTC)
+    return found, settings, now, services.why_not_movable(found, settings, now)
 
 
 def _appointment_or_404(token: str):

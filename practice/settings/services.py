@@ -98,8 +98,9 @@ def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: 
     return hours
 
 
-def remove_working_hours(hours: WorkingHours) -> None:
-    db.session.delete(hours)
+def remove_entry(entry: WorkingHours | TimeOff) -> None:
+    """A practitioner's block of working hours or time off goes."""
+    db.session.delete(entry)
     db.session.commit()
 
 
@@ -121,7 +122,3 @@ def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time,
     db.session.commit()
     return time_off
 
-
-def remove_time_off(time_off: TimeOff) -> None:
-    db.session.delete(time_off)
-    db.session.commit()

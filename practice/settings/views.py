@@ -90,12 +90,8 @@ def _rules_or_none(form) -> tuple | None:
 @owner_required
 def locations():
     form = LocationForm()
-    if form.validate_on_submit():
-        services.store_location(None, **_values(form, "name", "address", "sms_note", "active"))
-        return _updated(url_for(".locations"), "settings/_locations.html", form=LocationForm(formdata=None),
-                        locations=catalogue.load_locations(with_inactive=True))
-    return render_page("settings/locations.html", "settings/_locations.html", _status(form), form=form,
-                       locations=catalogue.load_locations(with_inactive=True))
+    return _listed("locations", form, lambda: catalogue.load_locations(with_inactive=True), lambda: (
+        services.store_location(None, **_values(form, "name", "address", "sms_note", "active"))))
 
 
 @bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
@@ -103,12 +99,8 @@ def locations():
 def location_edit(location_id):
     location = db.get_or_404(Location, location_id)
     form = LocationForm(obj=location)
-    if form.validate_on_submit():
-        services.store_location(location, **_values(form, "name", "address", "sms_note", "active"))
-        flash(_("Location saved."), "info")
-        return _see(url_for(".locations"))
-    return render_page("settings/location.html", "settings/_location_form.html", _status(form), form=form,
-                       location=location)
+    return _edited("location", form, lambda: services.store_location(
+        location, **_values(form, "name", "address", "sms_note", "active")), _("Location saved."), location=location)
 
 
 # Appointment types
@@ -117,12 +109,8 @@ def location_edit(location_id):
 @owner_required
 def appointment_types():
     form = AppointmentTypeForm()
-    if form.validate_on_submit():
-        services.store_appointment_type(None, **_values(form, "name", "duration_minutes", "colour", "active"))
-        return _updated(url_for(".appointment_types"), "settings/_appointment_types.html",
-                        form=AppointmentTypeForm(formdata=None), appointment_types=catalogue.load_appointment_types(with_inactive=True))
-    return render_page("settings/appointment_types.html", "settings/_appointment_types.html", _status(form),
-                       form=form, appointment_types=catalogue.load_appointment_types(with_inactive=True))
+    return _listed("appointment_types", form, lambda: catalogue.load_appointment_types(with_inactive=True), lambda: (
+        services.store_appointment_type(None, **_values(form, "name", "duration_minutes", "colour", "active"))))
 
 
 @bp.route("/appointment-types/<int:type_id>", methods=["GET", "POST"])
@@ -130,15 +118,11 @@ def appointment_types():
 def appointment_type_edit(type_id):
     appointment_type = db.get_or_404(AppointmentType, type_id)
     form = AppointmentTypeForm(obj=appointment_type)
-    if form.validate_on_submit():
-        services.store_appointment_type(appointment_type,
-                                        **_values(form, "name", "duration_minutes", "colour", "active"))
-        flash(_("Appointment type saved."), "info")
-        return _see(url_for(".appointment_types"))
     reminders = AppointmentTypeRemindersForm(formdata=None)
     reminders.show_stored(appointment_type.reminder_rules)
-    return render_page("settings/appointment_type.html", "settings/_appointment_type_form.html", _status(form),
-                       form=form, appointment_type=appointment_type, reminders=reminders)
+    return _edited("appointment_type", form, lambda: services.store_appointment_type(
+        appointment_type, **_values(form, "name", "duration_minutes", "colour", "active")),
+        _("Appointment type saved."), appointment_type=appointment_type, reminders=reminders)
 
 
 @bp.route("/appointment-types/<int:type_id>/reminders", methods=["POST"])
@@ -161,12 +145,8 @@ def appointment_type_reminders(type_id):
 @owner_required
 def practitioners():
     form = PractitionerForm()
-    if form.validate_on_submit():
-        services.store_practitioner(None, **_values(form, "name", "active"))
-        return _updated(url_for(".practitioners"), "settings/_practitioners.html",
-                        form=PractitionerForm(formdata=None), practitioners=catalogue.load_practitioners(with_inactive=True))
-    return render_page("settings/practitioners.html", "settings/_practitioners.html", _status(form), form=form,
-                       practitioners=catalogue.load_practitioners(with_inactive=True))
+    return _listed("practitioners", form, lambda: catalogue.load_practitioners(with_inactive=True), lambda: (
+        services.store_practitioner(None, **_values(form, "name", "active"))))
 
 
 @bp.route("/practitioners/<int:practitioner_id>", methods=["GET", "POST"])
@@ -188,24 +168,15 @@ def practitioner(practitioner_id):
 def practitioner_hours_add(practitioner_id):
     person = db.get_or_404(Practitioner, practitioner_id)
     form = WorkingHoursForm(locations=_active_locations())
-    if form.validate_on_submit():
-        try:
-            services.add_working_hours(person, weekday=form.weekday.data, location_id=form.location_id.data,
-                                       start=form.start_time.data, end=form.end_time.data)
-        except FieldError as problem:
-            show_error(form, problem)
-        else:
-            return _practitioner_changed(person, "settings/_hours.html")
-    return _practitioner_page(person, "settings/_hours.html", 422, hours_form=form)
+    return _added(person, "settings/_hours.html", "hours_form", form, lambda: services.add_working_hours(
+        person, weekday=form.weekday.data, location_id=form.location_id.data, start=form.start_time.data,
+        end=form.end_time.data))
 
 
 @bp.post("/practitioners/<int:practitioner_id>/hours/<int:hours_id>/delete")
 @owner_required
 def practitioner_hours_remove(practitioner_id, hours_id):
-    person = db.get_or_404(Practitioner, practitioner_id)
-    services.remove_working_hours(db.first_or_404(select(WorkingHours).where(
-        WorkingHours.id == hours_id, WorkingHours.practitioner_id == person.id)))
-    return _practitioner_changed(person, "settings/_hours.html")
+    return _removed(practitioner_id, WorkingHours, hours_id, "settings/_hours.html")
 
 
 @bp.post("/practitioners/<int:practitioner_id>/time-off")
@@ -213,24 +184,35 @@ def practitioner_hours_remove(practitioner_id, hours_id):
 def practitioner_time_off_add(practitioner_id):
     person = db.get_or_404(Practitioner, practitioner_id)
     form = TimeOffForm()
-    if form.validate_on_submit():
-        try:
-            services.add_time_off(person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
-                                  tz=Practice.current().timezone)
-        except FieldError as problem:
-            show_error(form, problem)
-        else:
-            return _practitioner_changed(person, "settings/_time_off.html")
-    return _practitioner_page(person, "settings/_time_off.html", 422, time_off_form=form)
+    return _added(person, "settings/_time_off.html", "time_off_form", form, lambda: services.add_time_off(
+        person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
+        tz=Practice.current().timezone))
 
 
 @bp.post("/practitioners/<int:practitioner_id>/time-off/<int:time_off_id>/delete")
 @owner_required
 def practitioner_time_off_remove(practitioner_id, time_off_id):
+    return _removed(practitioner_id, TimeOff, time_off_id, "settings/_time_off.html")
+
+
+def _added(person, fragment: str, form_name: str, form, store):
+    """Working hours or time off added: the list again; or the form with what was wrong."""
+    if form.validate_on_submit():
+        try:
+            store()
+        except FieldError as problem:
+            show_error(form, problem)
+        else:
+            return _practitioner_changed(person, fragment)
+    return _practitioner_page(person, fragment, 422, **{form_name: form})
+
+
+def _removed(practitioner_id: int, model, entry_id: int, fragment: str):
+    """One of this practitioner's working-hours blocks or absences removed (someone else's is not found)."""
     person = db.get_or_404(Practitioner, practitioner_id)
-    services.remove_time_off(db.first_or_404(select(TimeOff).where(
-        TimeOff.id == time_off_id, TimeOff.practitioner_id == person.id)))
-    return _practitioner_changed(person, "settings/_time_off.html")
+    services.remove_entry(db.first_or_404(select(model).where(model.id == entry_id,
+                                                               model.practitioner_id == person.id)))
+    return _practitioner_changed(person, fragment)
 
 
 def _practitioner_page(person, fragment: str, status: int = 200, *, form=None, hours_form=None, time_off_form=None):
@@ -263,6 +245,26 @@ def _values(form, *names) -> dict:
 
 def _status(form) -> int:
     return 422 if form.errors else 200
+
+
+def _listed(name: str, form, load, add):
+    """A catalogue's page: its list (`name`: locations, appointment_types or practitioners) and the form that adds
+    to it. Adding swaps the list (the form empty again); a refused form comes back with its errors."""
+    page, fragment = f"settings/{name}.html", f"settings/_{name}.html"
+    if form.validate_on_submit():
+        add()
+        return _updated(url_for(f".{name}"), fragment, form=type(form)(formdata=None), **{name: load()})
+    return render_page(page, fragment, _status(form), form=form, **{name: load()})
+
+
+def _edited(name: str, form, store, saved: str, **context):
+    """One catalogue entry's page (`name`: location or appointment_type): saved, back to its list with a note; or
+    the form again, with what was wrong."""
+    if form.validate_on_submit():
+        store()
+        flash(saved, "info")
+        return _see(url_for(f".{name}s"))
+    return render_page(f"settings/{name}.html", f"settings/_{name}_form.html", _status(form), form=form, **context)
 
 
 def _updated(url: str, fragment: str, **context):

@@ -120,7 +120,7 @@ def test_twenty_clients_race_for_one_time_through_gunicorn_and_every_message_arr
         Appointment, Client, Location, Message, MessageKind, MessageStatus, OnlineMove, Practice, Practitioner,
         AppointmentType, WorkingHours,
     )
-    from practice.messages.content import appointment_token as link_token
+    from practice.messages.content import issue_token as link_token
 
     base, environment, _ = production
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": environment["SECRET_KEY"],

@@ -17,7 +17,7 @@ from practice.extensions import db
 from practice.messages import content
 from practice.enums import AppointmentStatus, MessageKind, Role
 from practice.models import Appointment, Message, OnlineMove, Practice
-from practice.messages.content import appointment_token as link_token
+from practice.messages.content import issue_token as link_token
 from tests.conftest import log_in, make_client, make_user
 
 ZONE = ZoneInfo("Europe/Amsterdam")

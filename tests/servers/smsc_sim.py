@@ -1,4 +1,4 @@
-"""A minimal SMPP 3.4 SMSC for Kannel in tests (notes/kannel.md, verified recipe). Run: smsc_sim.py PORT.
+"""A minimal SMPP 3.4 SMSC for Kannel in tests (the SMPP 3.4 operations Kannel's smsc-smpp uses). Run: smsc_sim.py PORT.
 
 The outcome follows the last two digits of the destination: 01 receipt UNDELIV (DLR 2), 02 submit_sm_resp
 0x0B (DLR 16), 03 throttled once, 04 no receipt (only DLR 8), 05 ENROUTE then DELIVRD, 06 EXPIRED, other DELIVRD.

@@ -1,4 +1,4 @@
-"""Free times from working hours, appointments and time off (DESIGN.md 1 and 6), by hand and by property."""
+"""Free times from working hours, appointments and time off (the agenda's booking check and the public page), by hand and by property."""
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,96 @@
+"""Rules written once and read everywhere: labels and classification on the enums, why a message cannot go out
+(the same in Python and in SQL), the practice row made with the tables, the queue made from the configuration,
+and an error page that rolls back before it reads the database."""
+from itertools import product
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select, text
+
+from practice.app import create_app
+from practice.enums import (
+    AppointmentStatus, Channel, Channels, ConsentSource, Labelled, Language, MessageKind, MessageStatus,
+    NotSentReason, Outcome, Role, Span,
+)
+from practice.extensions import db
+from practice.messages.planning import reaches, why_not
+from practice.models import Client, Practice
+from practice.web import public
+
+
+def test_every_value_of_every_vocabulary_has_a_label_in_each_language(app):
+    vocabularies = (AppointmentStatus, Channel, Channels, ConsentSource, Language, MessageKind, MessageStatus,
+                    NotSentReason, Outcome, Role, Span)
+    with app.test_request_context():
+        for language in ("nl", "de", "en"):
+            with force_locale(language):
+                assert all(str(member.label).strip() for vocabulary in vocabularies for member in vocabulary)
+        with force_locale("nl"):
+            assert str(MessageStatus.UNKNOWN.label) == "Onzeker: mogelijk aangekomen"
+    assert all(issubclass(vocabulary, Labelled) for vocabulary in vocabularies)
+
+
+def test_a_status_knows_where_it_stands_and_what_became_of_the_message():
+    assert [status for status in MessageStatus if status.rank < MessageStatus.HANDED_OVER.rank] == [
+        MessageStatus.PLANNED, MessageStatus.SENDING, MessageStatus.UNKNOWN]  # a report moves these on
+    assert all(status.outcome == Outcome.FAILED for status in MessageStatus.failures())
+    assert MessageStatus.UNKNOWN not in MessageStatus.failures()  # in doubt is not certainly lost
+    assert MessageStatus.with_outcome(Outcome.FAILED) == [MessageStatus.UNKNOWN, *MessageStatus.failures()]
+    assert {status for status in MessageStatus if status.went_out} == {MessageStatus.HANDED_OVER,
+                                                                        MessageStatus.DELIVERED}
+
+
+def test_why_a_message_cannot_go_out_is_the_same_in_python_and_in_sql(app):
+    """Every kind of client against every combination of the practice's settings, for every kind and channel."""
+    with app.app_context():
+        clients = [Client(first_name="C", last_name=f"{n}", mobile=mobile, email=email, sms_consent=consent)
+                   for n, (mobile, email, consent) in enumerate(product(("", "+31612345678"),
+                                                                        ("", "c@example.com"), (False, True)))]
+        db.session.add_all(clients)
+        db.session.commit()
+        practice = Practice.current()
+        for settings in product((False, True), repeat=4):
+            practice.sms_enabled, practice.confirmation_email, practice.confirmation_sms = settings[:3]
+            practice.email = "info@fysio.test" if settings[3] else ""
+            for kind, channel in product(MessageKind, Channel):
+                found = set(db.session.scalars(select(Client.id).where(reaches(kind, channel, practice))))
+                expected = {client.id for client in clients if why_not(kind, channel, practice, client) is None}
+                assert found == expected, (kind, channel, settings)
+        db.session.rollback()
+
+
+def test_the_practice_row_is_made_with_the_tables_and_reading_it_writes_nothing(empty_database_url):
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "HUEY_URL": "memory://"})
+    with fresh.app_context():
+        db.create_all()
+        assert [(row.id, row.name) for row in db.session.scalars(select(Practice))] == [(1, "Practice")]
+        assert Practice.current().name == "Practice"
+        assert not db.session.new and not db.session.dirty
+        db.engine.dispose()
+
+
+def test_the_queue_comes_from_the_apps_configuration(tmp_path, database_url):
+    from huey import MemoryHuey, SqliteHuey
+
+    memory = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "HUEY_URL": "memory://"})
+    on_disk = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "HUEY_URL": f"sqlite:///{tmp_path / 'q.db'}"})
+    assert isinstance(memory.extensions["practice.tasks"].huey, MemoryHuey)
+    assert isinstance(on_disk.extensions["practice.tasks"].huey, SqliteHuey)
+    assert on_disk.extensions["practice.tasks"].huey.storage.filename == str(tmp_path / "q.db")
+    with pytest.raises(ValueError, match="HUEY_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "HUEY_URL": "amqp://elsewhere"})
+
+
+def test_the_error_page_rolls_back_before_it_reads_the_database(app):
+    """On PostgreSQL a failed statement spoils the transaction: an error page that read the practice's name in it
+    would fail a second time."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/broken")
+    @public
+    def broken():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    assert "Fysio Test" in response.get_data(as_text=True)
