@@ -1,4 +1,5 @@
 """What every page shares: login by default, security headers, error pages, date filters."""
+import dataclasses
 from datetime import datetime
 from decimal import Decimal
 from functools import wraps
@@ -40,6 +41,13 @@ def weekday_names() -> dict[int, str]:
     """Monday (0) to Sunday (6) in the user's language, from the CLDR data Babel ships."""
     names = get_day_names("wide", locale=get_locale() or "en")
     return {day: names[day] for day in range(7)}  # in Monday-first order, whatever week the locale starts
+
+
+def values_of(form, kind, **given):
+    """The form's data as the typed value its service takes: the dataclass's fields, read from the form fields of the
+    same names (an empty optional text field gives ""), and `given` for those the form does not have."""
+    read = {field.name: form[field.name].data for field in dataclasses.fields(kind) if field.name not in given}
+    return kind(**{name: "" if value is None else value for name, value in read.items()}, **given)
 
 
 def show_error(form, problem: FieldError) -> None:

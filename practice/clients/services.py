@@ -1,4 +1,6 @@
 """Client cards: checking contact details, searching, and registering SMS consent."""
+from dataclasses import dataclass
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -50,14 +52,32 @@ def readable_mobile(e164: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def store_client(client: Client | None, *, region: str, sms_enabled: bool, first_name: str, last_name: str,
-                 email: str, mobile: str, language: str, notes: str, confirmation_channels: Channels,
-                 reminder_channels: Channels) -> Client:
-    """Create (client None) or update a client card; raises ClientError and stores nothing on bad input."""
-    email = normalised_email(email)
-    mobile = normalised_mobile(mobile, region)
-    for field, channels in (("confirmation_channels", confirmation_channels),
-                            ("reminder_channels", reminder_channels)):
+@dataclass(frozen=True)
+class ClientCard:
+    """What the client form hands the service: the card as typed, before the checks."""
+    first_name: str
+    last_name: str
+    email: str
+    mobile: str  # any notation; stored in E.164
+    language: str
+    notes: str
+    confirmation_channels: Channels
+    reminder_channels: Channels
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    granted: bool
+    source: ConsentSource
+    note: str
+
+
+def store_client(client: Client | None, card: ClientCard, *, region: str, sms_enabled: bool) -> Client:
+    """Create (client None) or update a client card; raises FieldError and stores nothing on bad input."""
+    email = normalised_email(card.email)
+    mobile = normalised_mobile(card.mobile, region)
+    for field, channels in (("confirmation_channels", card.confirmation_channels),
+                            ("reminder_channels", card.reminder_channels)):
         if channels.sms and not sms_enabled:
             raise FieldError(_l("SMS is not available: no SMS gateway is configured."), field)
         if channels.sms and not mobile:
@@ -67,9 +87,9 @@ def store_client(client: Client | None, *, region: str, sms_enabled: bool, first
     if client is None:
         client = Client()
         db.session.add(client)
-    client.first_name, client.last_name = first_name.strip(), last_name.strip()
-    client.email, client.mobile, client.language, client.notes = email, mobile, language, notes.strip()
-    client.confirmation_channels, client.reminder_channels = confirmation_channels, reminder_channels
+    client.first_name, client.last_name = card.first_name.strip(), card.last_name.strip()
+    client.email, client.mobile, client.language, client.notes = email, mobile, card.language, card.notes.strip()
+    client.confirmation_channels, client.reminder_channels = card.confirmation_channels, card.reminder_channels
     db.session.commit()
     return client
 
@@ -91,13 +111,14 @@ def search_clients(query: str, limit: int = SHOWN) -> list[Client]:
     return list(db.session.scalars(statement))
 
 
-def record_consent(client: Client, *, granted: bool, source: ConsentSource, note: str, by: User) -> ConsentEvent:
+def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEvent:
     """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
+    granted = change.granted
     if granted == client.sms_consent:
         message = (_l("SMS consent is already registered.") if granted
                    else _l("There is no SMS consent to withdraw."))
         raise FieldError(message, "granted")
-    event = ConsentEvent(client=client, granted=granted, source=source, note=note.strip(), recorded_by=by,
+    event = ConsentEvent(client=client, granted=granted, source=change.source, note=change.note.strip(), recorded_by=by,
                          recorded_at=utcnow())
     client.sms_consent = granted
     db.session.add(event)

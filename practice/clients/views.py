@@ -7,7 +7,7 @@ from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
-from ..web import show_error
+from ..web import show_error, values_of
 from . import services
 from .forms import ClientForm, ConsentForm
 
@@ -51,8 +51,8 @@ def consent(client_id):
     error = None
     if form.validate_on_submit():
         try:
-            services.record_consent(client, granted=form.granted.data == "yes", source=ConsentSource(form.source.data),
-                                    note=form.note.data or "", by=current_user)
+            services.record_consent(client, values_of(form, services.ConsentChange, granted=form.granted.data == "yes",
+                                                      source=ConsentSource(form.source.data)), current_user)
             form = ConsentForm(formdata=None)
         except FieldError as problem:
             error = problem.message
@@ -67,12 +67,10 @@ def _edit(client: Client | None):
         form.mobile.data = services.readable_mobile(client.mobile)
     if form.validate_on_submit():
         try:
-            stored = services.store_client(
-                client, region=settings.country, sms_enabled=settings.sms_enabled,
-                first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data or "",
-                mobile=form.mobile.data or "", language=form.language.data, notes=form.notes.data or "",
-                confirmation_channels=Channels(form.confirmation_channels.data),
-                reminder_channels=Channels(form.reminder_channels.data))
+            card = values_of(form, services.ClientCard,
+                             confirmation_channels=Channels(form.confirmation_channels.data),
+                             reminder_channels=Channels(form.reminder_channels.data))
+            stored = services.store_client(client, card, region=settings.country, sms_enabled=settings.sms_enabled)
         except FieldError as problem:
             show_error(form, problem)
         else:

@@ -1,5 +1,6 @@
 """The practice's own settings and its catalogue: locations, appointment types, practitioners with
 their weekly working hours and time off."""
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app
@@ -12,50 +13,119 @@ from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff,
 from ..signals import reminder_rules_changed
 
 
-def store_practice(practice: Practice, *, name, email, phone, timezone, country, subdivision) -> None:
-    practice.name, practice.email, practice.phone = name.strip(), email.strip(), phone.strip()
-    practice.timezone, practice.country = timezone, country
-    practice.subdivision = subdivision or None
+# What the settings forms hand the services (checked by the forms; web.values_of builds them).
+
+@dataclass(frozen=True)
+class PracticeDetails:
+    name: str
+    email: str
+    phone: str
+    timezone: str
+    country: str
+    subdivision: str
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    confirmation_email: bool
+    confirmation_sms: bool
+    sms_enabled: bool
+    sms_sender_id: str
+    sms_price_cents: int
+    reminder_rules: str  # schedule.rules_to_text
+
+
+@dataclass(frozen=True)
+class OnlineRescheduling:
+    online_rescheduling: bool
+    reschedule_cutoff_hours: int
+    reschedule_horizon_days: int
+    reschedule_step_minutes: int
+
+
+@dataclass(frozen=True)
+class LocationDetails:
+    name: str
+    address: str
+    sms_note: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class AppointmentTypeDetails:
+    name: str
+    duration_minutes: int
+    colour: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class PractitionerDetails:
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class HoursBlock:
+    weekday: int
+    location_id: int
+    start_time: time
+    end_time: time
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Time off in the practice's wall-clock time."""
+    start_day: date
+    start_at: time
+    end_day: date
+    end_at: time
+    reason: str
+
+
+def store_practice(practice: Practice, details: PracticeDetails) -> None:
+    practice.name, practice.email, practice.phone = details.name.strip(), details.email.strip(), details.phone.strip()
+    practice.timezone, practice.country = details.timezone, details.country
+    practice.subdivision = details.subdivision or None
     db.session.commit()
 
 
-def store_messaging(practice: Practice, *, confirmation_email: bool, confirmation_sms: bool, sms_enabled: bool,
-                    sms_sender_id: str, sms_price_cents: int, reminder_rules: str) -> None:
-    practice.confirmation_email, practice.confirmation_sms = confirmation_email, confirmation_sms
-    practice.reminder_rules = reminder_rules
-    practice.sms_enabled, practice.sms_sender_id = sms_enabled, sms_sender_id.strip()
-    practice.sms_price_cents = sms_price_cents
+def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
+    practice.confirmation_email, practice.confirmation_sms = settings.confirmation_email, settings.confirmation_sms
+    practice.reminder_rules = settings.reminder_rules
+    practice.sms_enabled, practice.sms_sender_id = settings.sms_enabled, settings.sms_sender_id.strip()
+    practice.sms_price_cents = settings.sms_price_cents
     db.session.commit()
     reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules
 
 
-def store_location(location: Location | None, *, name: str, address: str, sms_note: str, active: bool) -> Location:
+def store_location(location: Location | None, details: LocationDetails) -> Location:
     """Create (`location` None) or change a location."""
     if location is None:
         location = Location()
         db.session.add(location)
-    location.name, location.address, location.sms_note = name.strip(), address.strip(), sms_note.strip()
-    location.active = active
+    location.name, location.address = details.name.strip(), details.address.strip()
+    location.sms_note, location.active = details.sms_note.strip(), details.active
     db.session.commit()
     return location
 
 
-def store_appointment_type(appointment_type: AppointmentType | None, *, name: str, duration_minutes: int,
-                           colour: str, active: bool) -> AppointmentType:
+def store_appointment_type(appointment_type: AppointmentType | None,
+                           details: AppointmentTypeDetails) -> AppointmentType:
     if appointment_type is None:
         appointment_type = AppointmentType()
         db.session.add(appointment_type)
-    appointment_type.name, appointment_type.duration_minutes = name.strip(), duration_minutes
-    appointment_type.colour, appointment_type.active = colour.lower(), active
+    appointment_type.name, appointment_type.duration_minutes = details.name.strip(), details.duration_minutes
+    appointment_type.colour, appointment_type.active = details.colour.lower(), details.active
     db.session.commit()
     return appointment_type
 
 
-def store_online_rescheduling(practice: Practice, *, online_rescheduling: bool, reschedule_cutoff_hours: int,
-                               reschedule_horizon_days: int, reschedule_step_minutes: int) -> None:
-    practice.online_rescheduling = online_rescheduling
-    practice.reschedule_cutoff_hours, practice.reschedule_horizon_days = reschedule_cutoff_hours, reschedule_horizon_days
-    practice.reschedule_step_minutes = reschedule_step_minutes
+def store_online_rescheduling(practice: Practice, settings: OnlineRescheduling) -> None:
+    practice.online_rescheduling = settings.online_rescheduling
+    practice.reschedule_cutoff_hours = settings.reschedule_cutoff_hours
+    practice.reschedule_horizon_days = settings.reschedule_horizon_days
+    practice.reschedule_step_minutes = settings.reschedule_step_minutes
     db.session.commit()
 
 
@@ -65,11 +135,11 @@ def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str 
     reminder_rules_changed.send(current_app._get_current_object())
 
 
-def store_practitioner(practitioner: Practitioner | None, *, name: str, active: bool) -> Practitioner:
+def store_practitioner(practitioner: Practitioner | None, details: PractitionerDetails) -> Practitioner:
     if practitioner is None:
         practitioner = Practitioner()
         db.session.add(practitioner)
-    practitioner.name, practitioner.active = name.strip(), active
+    practitioner.name, practitioner.active = details.name.strip(), details.active
     db.session.commit()
     return practitioner
 
@@ -79,10 +149,10 @@ def load_working_hours(practitioner: Practitioner) -> list[WorkingHours]:
                                    .order_by(WorkingHours.weekday, WorkingHours.start_time)))
 
 
-def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: int, start: time,
-                      end: time) -> WorkingHours:
+def add_working_hours(practitioner: Practitioner, block: HoursBlock) -> WorkingHours:
     """A weekly block; refused when it ends before it starts or overlaps another block on that weekday
     (at any location: a practitioner works in one place at a time)."""
+    weekday, start, end = block.weekday, block.start_time, block.end_time
     if not start < end:
         raise FieldError(_l("The end time must be after the start time."), "end_time")
     for other in load_working_hours(practitioner):
@@ -91,7 +161,7 @@ def add_working_hours(practitioner: Practitioner, *, weekday: int, location_id: 
             raise FieldError(_l(
                 "This overlaps the block from %(start)s to %(end)s on the same day; nothing was stored.",
                 start=other.start_time.strftime("%H:%M"), end=other.end_time.strftime("%H:%M")), "start_time")
-    hours = WorkingHours(practitioner_id=practitioner.id, location_id=location_id, weekday=weekday,
+    hours = WorkingHours(practitioner_id=practitioner.id, location_id=block.location_id, weekday=weekday,
                          start_time=start, end_time=end)
     db.session.add(hours)
     db.session.commit()
@@ -110,14 +180,13 @@ def load_upcoming_time_off(practitioner: Practitioner, now: datetime) -> list[Ti
                                                          TimeOff.end > now).order_by(TimeOff.start)))
 
 
-def add_time_off(practitioner: Practitioner, *, start_day: date, start_at: time, end_day: date, end_at: time,
-                 reason: str, tz: str) -> TimeOff:
+def add_time_off(practitioner: Practitioner, absence: Absence, tz: str) -> TimeOff:
     """Time off entered in the practice's wall-clock time, stored as UTC moments."""
-    start = existing_moment(start_day, start_at, tz, "start_at")
-    end = existing_moment(end_day, end_at, tz, "end_at")
+    start = existing_moment(absence.start_day, absence.start_at, tz, "start_at")
+    end = existing_moment(absence.end_day, absence.end_at, tz, "end_at")
     if not start < end:
         raise FieldError(_l("The end must be after the start."), "end_at")
-    time_off = TimeOff(practitioner_id=practitioner.id, start=start, end=end, reason=reason.strip())
+    time_off = TimeOff(practitioner_id=practitioner.id, start=start, end=end, reason=absence.reason.strip())
     db.session.add(time_off)
     db.session.commit()
     return time_off

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages import editor
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours, utcnow
-from ..web import owner_required, show_error
+from ..web import owner_required, show_error, values_of
 from . import services
 from .forms import (
     AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
@@ -29,8 +29,7 @@ def practice_details():
     current = Practice.current()
     form = PracticeForm(obj=current)
     if form.validate_on_submit():
-        services.store_practice(current, **{name: form[name].data for name in (
-            "name", "email", "phone", "timezone", "country", "subdivision")})
+        services.store_practice(current, values_of(form, services.PracticeDetails))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".practice_details"))
     status = 422 if form.errors else 200
@@ -45,8 +44,8 @@ def messaging():
     if request.method == "GET":
         form.show_rules(schedule.rules_from_text(current.reminder_rules))
     if form.validate_on_submit() and (rules := _rules_or_none(form)) is not None:
-        services.store_messaging(current, reminder_rules=schedule.rules_to_text(rules), **{name: form[name].data for name in (
-            "confirmation_email", "confirmation_sms", "sms_enabled", "sms_sender_id", "sms_price_cents")})
+        services.store_messaging(current, values_of(form, services.MessagingSettings,
+                                                    reminder_rules=schedule.rules_to_text(rules)))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
@@ -59,8 +58,7 @@ def online():
     current = Practice.current()
     form = OnlineReschedulingForm(obj=current)
     if form.validate_on_submit():
-        services.store_online_rescheduling(current, **{name: form[name].data for name in (
-            "online_rescheduling", "reschedule_cutoff_hours", "reschedule_horizon_days", "reschedule_step_minutes")})
+        services.store_online_rescheduling(current, values_of(form, services.OnlineRescheduling))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".online"))
     return render_page("settings/online.html", "settings/online.html", _status(form), form=form,
@@ -91,7 +89,7 @@ def _rules_or_none(form) -> tuple | None:
 def locations():
     form = LocationForm()
     return _listed("locations", form, lambda: catalogue.load_locations(with_inactive=True), lambda: (
-        services.store_location(None, **_values(form, "name", "address", "sms_note", "active"))))
+        services.store_location(None, values_of(form, services.LocationDetails))))
 
 
 @bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
@@ -100,7 +98,7 @@ def location_edit(location_id):
     location = db.get_or_404(Location, location_id)
     form = LocationForm(obj=location)
     return _edited("location", form, lambda: services.store_location(
-        location, **_values(form, "name", "address", "sms_note", "active")), _("Location saved."), location=location)
+        location, values_of(form, services.LocationDetails)), _("Location saved."), location=location)
 
 
 # Appointment types
@@ -110,7 +108,7 @@ def location_edit(location_id):
 def appointment_types():
     form = AppointmentTypeForm()
     return _listed("appointment_types", form, lambda: catalogue.load_appointment_types(with_inactive=True), lambda: (
-        services.store_appointment_type(None, **_values(form, "name", "duration_minutes", "colour", "active"))))
+        services.store_appointment_type(None, values_of(form, services.AppointmentTypeDetails))))
 
 
 @bp.route("/appointment-types/<int:type_id>", methods=["GET", "POST"])
@@ -121,7 +119,7 @@ def appointment_type_edit(type_id):
     reminders = AppointmentTypeRemindersForm(formdata=None)
     reminders.show_stored(appointment_type.reminder_rules)
     return _edited("appointment_type", form, lambda: services.store_appointment_type(
-        appointment_type, **_values(form, "name", "duration_minutes", "colour", "active")),
+        appointment_type, values_of(form, services.AppointmentTypeDetails)),
         _("Appointment type saved."), appointment_type=appointment_type, reminders=reminders)
 
 
@@ -146,7 +144,7 @@ def appointment_type_reminders(type_id):
 def practitioners():
     form = PractitionerForm()
     return _listed("practitioners", form, lambda: catalogue.load_practitioners(with_inactive=True), lambda: (
-        services.store_practitioner(None, **_values(form, "name", "active"))))
+        services.store_practitioner(None, values_of(form, services.PractitionerDetails))))
 
 
 @bp.route("/practitioners/<int:practitioner_id>", methods=["GET", "POST"])
@@ -155,7 +153,7 @@ def practitioner(practitioner_id):
     person = db.get_or_404(Practitioner, practitioner_id)
     form = PractitionerForm(obj=person)
     if form.validate_on_submit():
-        services.store_practitioner(person, **_values(form, "name", "active"))
+        services.store_practitioner(person, values_of(form, services.PractitionerDetails))
         if not is_htmx():
             flash(_("Practitioner saved."), "info")
             return redirect(url_for(".practitioner", practitioner_id=person.id), 303)
@@ -169,8 +167,7 @@ def practitioner_hours_add(practitioner_id):
     person = db.get_or_404(Practitioner, practitioner_id)
     form = WorkingHoursForm(locations=_active_locations())
     return _added(person, "settings/_hours.html", "hours_form", form, lambda: services.add_working_hours(
-        person, weekday=form.weekday.data, location_id=form.location_id.data, start=form.start_time.data,
-        end=form.end_time.data))
+        person, values_of(form, services.HoursBlock)))
 
 
 @bp.post("/practitioners/<int:practitioner_id>/hours/<int:hours_id>/delete")
@@ -185,8 +182,7 @@ def practitioner_time_off_add(practitioner_id):
     person = db.get_or_404(Practitioner, practitioner_id)
     form = TimeOffForm()
     return _added(person, "settings/_time_off.html", "time_off_form", form, lambda: services.add_time_off(
-        person, **_values(form, "start_day", "start_at", "end_day", "end_at", "reason"),
-        tz=Practice.current().timezone))
+        person, values_of(form, services.Absence), Practice.current().timezone))
 
 
 @bp.post("/practitioners/<int:practitioner_id>/time-off/<int:time_off_id>/delete")
@@ -236,11 +232,6 @@ def _practitioner_changed(person, fragment: str):
 
 def _active_locations() -> list[Location]:
     return [location for location in catalogue.load_locations(with_inactive=True) if location.active]
-
-
-def _values(form, *names) -> dict:
-    """The named fields' data as keyword arguments; an empty optional text field gives ""."""
-    return {name: form[name].data if form[name].data is not None else "" for name in names}
 
 
 def _status(form) -> int:

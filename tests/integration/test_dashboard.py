@@ -332,7 +332,7 @@ def test_attention_lists_unreachable_clients_recent_failures_and_a_silent_worker
     assert "In doubt: it may have arrived" in html
 
     assert 'data-test="worker" data-alive="false"' in html and "has never run" in html
-    assert f'data-test="overdue" data-count="1"' in html and 'href="/messages/?status=planned"' in html
+    assert 'data-test="overdue" data-count="1"' in html and 'href="/messages/?status=planned"' in html
     with app.app_context():
         db.session.add(WorkerBeat(seen_at=local(2026, 4, 8, 11, 58)))
         db.session.commit()

@@ -231,8 +231,9 @@ def test_time_off_that_ends_before_it_starts_is_refused(app, client, owner, team
 def test_a_time_the_clocks_skip_is_refused(ctx, team):
     person = db.session.get(Practitioner, team.practitioner)
     with pytest.raises(FieldError, match="does not exist"):
-        services.add_time_off(person, start_day=date(2026, 3, 29), start_at=time(2, 30), end_day=date(2026, 3, 29),
-                              end_at=time(12), reason="", tz="Europe/Amsterdam")
+        services.add_time_off(person, services.Absence(start_day=date(2026, 3, 29), start_at=time(2, 30),
+                                                       end_day=date(2026, 3, 29), end_at=time(12), reason=""),
+                              "Europe/Amsterdam")
 
 
 @time_machine.travel(utc(2026, 10, 1, 12), tick=False)
