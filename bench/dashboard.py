@@ -60,8 +60,8 @@ SMS_BODY = ("Herinnering: afspraak bij Fysio Bench op di 3 mrt om 10:40 (Practit
 
 def seed(total_messages: int, now: datetime) -> None:
     rng = random.Random(1)
-    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100",
-                            timezone="Europe/Amsterdam", country="NL", sms_enabled=True))
+    stacks.configure(Practice.current(), name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100",
+                     timezone="Europe/Amsterdam", country="NL", sms_enabled=True)
     owner = User(email="owner@example.com", name="Owner", role=Role.OWNER)
     owner.set_password("bench-password")
     locations = [Location(name="Centrum", address="Hoofdstraat 1"), Location(name="Zuid", address="Zuidplein 3")]

@@ -42,8 +42,8 @@ DAY = date(2026, 12, 9)
 
 def seed() -> int:
     zone = ZoneInfo(TZ)
-    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100", timezone=TZ,
-                            online_rescheduling=True, reschedule_cutoff_hours=24, reschedule_step_minutes=5))
+    stacks.configure(Practice.current(), name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100", timezone=TZ,
+                     online_rescheduling=True, reschedule_cutoff_hours=24, reschedule_step_minutes=5)
     location, kind = Location(name="Centrum"), AppointmentType(name="Kort", duration_minutes=15)
     practitioner = Practitioner(name="Sophie Verbeek")
     practitioner.working_hours = [WorkingHours(location=location, weekday=d, start_time=time(7), end_time=time(20))

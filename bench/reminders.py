@@ -42,8 +42,8 @@ SHOWN = date(2026, 12, 9)  # the day whose reminders are planned and selected (a
 
 def seed(per_day: int, days: int) -> None:
     zone = ZoneInfo(TZ)
-    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100", timezone=TZ,
-                            country="NL", reminder_rules="days_before:2@07:00"))
+    stacks.configure(Practice.current(), name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100", timezone=TZ,
+                     country="NL", reminder_rules="days_before:2@07:00")
     location, kind = Location(name="Centrum", address="Hoofdstraat 1"), AppointmentType(name="Behandeling")
     db.session.add_all([location, kind, *(Practitioner(name=f"Practitioner {n}") for n in range(PRACTITIONERS))])
     db.session.flush()

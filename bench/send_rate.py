@@ -128,8 +128,8 @@ def serve(smtp_port, http_port, counters, ready, stop) -> None:
 
 def seed(count: int) -> None:
     """A practice with SMS on, and per client one appointment confirmed by e-mail and one by SMS."""
-    db.session.add(Practice(name="Fysio Bench", email="info@fysio-bench.example", phone="+31 20 555 0100",
-                            timezone="Europe/Amsterdam", country="NL", sms_enabled=True, sms_sender_id="FysioBench"))
+    stacks.configure(Practice.current(), name="Fysio Bench", email="info@fysio-bench.example", phone="+31 20 555 0100",
+                     timezone="Europe/Amsterdam", country="NL", sms_enabled=True, sms_sender_id="FysioBench")
     location = Location(name="Centrum", address="Hoofdstraat 1, Amsterdam", sms_note="Bel aan bij de zijdeur.")
     kind = AppointmentType(name="Behandeling", duration_minutes=30, colour="#4f7cac")
     practitioner = Practitioner(name="Sophie Verbeek")

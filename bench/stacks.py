@@ -151,3 +151,9 @@ def settle_statistics(engine) -> None:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def configure(practice, **settings) -> None:
+    """The practice's row is made with the tables: a bench sets it up as it needs."""
+    for name, value in settings.items():
+        setattr(practice, name, value)

@@ -39,8 +39,8 @@ SHOWN_WEEK = date(2026, 11, 23)
 
 def seed(total: int) -> None:
     rng = random.Random(1)
-    db.session.add(Practice(name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100",
-                            timezone="Europe/Amsterdam", country="NL"))
+    stacks.configure(Practice.current(), name="Fysio Bench", email="info@example.com", phone="+31 20 555 0100",
+                     timezone="Europe/Amsterdam", country="NL")
     owner = User(email="owner@example.com", name="Owner", role=Role.OWNER)
     owner.set_password("bench-password")
     locations = [Location(name="Centrum", address="Hoofdstraat 1"), Location(name="Zuid", address="Zuidplein 3")]

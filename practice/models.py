@@ -89,9 +89,10 @@ class Practice(db.Model):
     @classmethod
     def current(cls) -> "Practice":
         """The practice, read once per app context (a request, a task). Its row is made with the tables."""
-        if "practice" not in g:
-            g.practice = db.session.scalar(select(cls).order_by(cls.id).limit(1))
-        return g.practice
+        cached = g.get("practice")
+        if cached is None or cached not in db.session:  # not yet, or the session was closed or emptied since
+            g.practice = cached = db.session.scalar(select(cls).order_by(cls.id).limit(1))
+        return cached
 
 
 @event.listens_for(Practice.__table__, "after_create")
