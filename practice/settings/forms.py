@@ -1,6 +1,7 @@
 from datetime import time
 from zoneinfo import available_timezones
 
+import holidays
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -121,8 +122,6 @@ class PracticeForm(FlaskForm):
             raise ValidationError(_l("Unknown time zone; use a name such as Europe/Amsterdam."))
 
     def validate_subdivision(self, field):
-        import holidays
-
         known = holidays.country_holidays(self.country.data).subdivisions
         if field.data and field.data not in known:
             raise ValidationError(_l("Unknown region; choose one of: %(regions)s", regions=", ".join(known) or "—"))
