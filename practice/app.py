@@ -3,11 +3,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, web
+from .accounts.views import bp as accounts
 from .agenda.views import bp as agenda
+from .audit.views import bp as audit
 from .auth.views import bp as auth
 from .channels import setup as channels
 from .clients.views import bp as clients
-from .config import ROOT, instance_path, load_config
+from .config import ROOT, instance_path, load_config, private_sqlite
 from .dashboard.views import bp as dashboard
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .messages.views import bp as messages, callbacks
@@ -25,13 +27,15 @@ def create_app(config: dict | None = None) -> Flask:
     if hops := app.config["TRUSTED_PROXIES"]:  # the client's address and scheme, as the proxy in front saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.url_map.converters["int"] = web.RecordId  # before any route is added
+    private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
-    for blueprint in (auth, agenda, clients, messages, callbacks, public, settings, dashboard):
+    for blueprint in (auth, accounts, agenda, clients, messages, callbacks, public, settings, dashboard, audit):
         app.register_blueprint(blueprint)
     tasks = Tasks(app)
     channels.init_app(app, schedule_sink_report=tasks.schedule_sink_report)

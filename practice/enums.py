@@ -87,6 +87,13 @@ class MessageKind(Labelled):
     RESCHEDULED = "rescheduled", _l("Rescheduled")
     CANCELLED = "cancelled", _l("Cancelled")
     PRACTICE_NOTICE = "practice_notice", _l("Notice to the practice")  # about a client's online change
+    INVITATION = "invitation", _l("Invitation of a colleague")
+    PASSWORD_RESET = "password_reset", _l("Password reset")
+
+    @property
+    def about_an_account(self) -> bool:
+        """To a colleague, with a one-time link: no appointment, no client, no owner's template."""
+        return self in (MessageKind.INVITATION, MessageKind.PASSWORD_RESET)
 
 
 class Outcome(Labelled):
@@ -155,3 +162,46 @@ class NotSentReason(Labelled):
     # Why an appointment gets no reminder at all (the forecast): nothing was planned
     REMINDERS_OFF = "reminders_off", _l("no reminders for this appointment type")  # the practice's or the type's
     NOT_WANTED = "not_wanted", _l("the client wants no reminders")  # reminder channels "none"
+
+
+class AuditSubject(Labelled):
+    """What an entry of the audit trail is about."""
+
+    APPOINTMENT = "appointment", _l("Appointments")
+    CLIENT = "client", _l("Client cards")
+    SETTINGS = "settings", _l("Settings")
+    TEMPLATE = "template", _l("Templates")
+    USER = "user", _l("Users")
+
+
+class AuditAction(Labelled):
+    """What the audit trail records; `subject` is the kind of thing each action is about."""
+
+    def __new__(cls, value: str, label, subject: "AuditSubject"):
+        member = str.__new__(cls, value)
+        member._value_, member.label, member.subject = value, label, subject
+        return member
+
+    APPOINTMENT_BOOKED = "appointment_booked", _l("Appointment booked"), AuditSubject.APPOINTMENT
+    APPOINTMENT_CHANGED = "appointment_changed", _l("Appointment changed"), AuditSubject.APPOINTMENT
+    APPOINTMENT_MOVED = "appointment_moved", _l("Appointment moved"), AuditSubject.APPOINTMENT
+    APPOINTMENT_MOVED_ONLINE = "appointment_moved_online", _l("Moved online by the client"), AuditSubject.APPOINTMENT
+    APPOINTMENT_CANCELLED = "appointment_cancelled", _l("Appointment cancelled"), AuditSubject.APPOINTMENT
+    APPOINTMENT_NO_SHOW = "appointment_no_show", _l("Marked as no-show"), AuditSubject.APPOINTMENT
+    CLIENT_CREATED = "client_created", _l("Client card created"), AuditSubject.CLIENT
+    CLIENT_CHANGED = "client_changed", _l("Client card changed"), AuditSubject.CLIENT
+    CONSENT_GRANTED = "consent_granted", _l("SMS consent registered"), AuditSubject.CLIENT
+    CONSENT_WITHDRAWN = "consent_withdrawn", _l("SMS consent withdrawn"), AuditSubject.CLIENT
+    SETTINGS_CHANGED = "settings_changed", _l("Settings changed"), AuditSubject.SETTINGS
+    TEMPLATE_SAVED = "template_saved", _l("Template saved"), AuditSubject.TEMPLATE
+    TEMPLATE_RESET = "template_reset", _l("Template back to the standard text"), AuditSubject.TEMPLATE
+    USER_INVITED = "user_invited", _l("Colleague invited"), AuditSubject.USER
+    USER_JOINED = "user_joined", _l("Invitation accepted"), AuditSubject.USER
+    USER_ROLE_CHANGED = "user_role_changed", _l("Role changed"), AuditSubject.USER
+    USER_DEACTIVATED = "user_deactivated", _l("Account deactivated"), AuditSubject.USER
+    USER_REACTIVATED = "user_reactivated", _l("Account reactivated"), AuditSubject.USER
+    PASSWORD_CHANGED = "password_changed", _l("Password changed"), AuditSubject.USER
+    PASSWORD_RESET = "password_reset", _l("Password reset by e-mail"), AuditSubject.USER
+    TWO_STEP_ON = "two_step_on", _l("Two-step login switched on"), AuditSubject.USER
+    TWO_STEP_OFF = "two_step_off", _l("Two-step login switched off"), AuditSubject.USER
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _l("Signed out everywhere"), AuditSubject.USER

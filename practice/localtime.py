@@ -6,6 +6,31 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+# The days the app accepts anywhere: far enough for any appointment, birth date or report, and far from the ends of
+# Python's calendar, where a time zone's offset or a week's arithmetic would overflow.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def within_calendar(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def parse_day(text: str) -> date:
+    """An ISO date (2026-12-07) within the app's calendar; ValueError otherwise."""
+    day = date.fromisoformat(text)
+    if not within_calendar(day):
+        raise ValueError(f"{day} lies outside {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+def parse_moment(text: str) -> datetime:
+    """An aware ISO moment (2026-12-07T10:00:00+01:00) within the app's calendar, in UTC; ValueError otherwise."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None or not FIRST_DAY < moment.date() < LAST_DAY:
+        raise ValueError(f"{text!r} is not an aware moment within the calendar")
+    return moment.astimezone(UTC)
+
+
 @lru_cache(maxsize=64)
 def zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)

@@ -80,6 +80,11 @@ class Practice(db.Model):
     reschedule_cutoff_hours: Mapped[int] = mapped_column(default=24)  # no online moves closer to the start
     reschedule_horizon_days: Mapped[int] = mapped_column(default=28)  # how far ahead a client may move it
     reschedule_step_minutes: Mapped[int] = mapped_column(default=15)  # the grid of the offered times
+    reschedule_moves_per_link: Mapped[int] = mapped_column(default=3)  # one link moves an appointment so often
+    # Sessions end after this long unused, and this long after the login whatever happens (OWASP ASVS V7.3).
+    session_idle_minutes: Mapped[int] = mapped_column(default=120)
+    session_hours: Mapped[int] = mapped_column(default=10)
+    two_step_required: Mapped[bool] = mapped_column(default=False)  # everyone logs in with a second step
 
     @property
     def sms_sender(self) -> str:
@@ -112,6 +117,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the session id: bumping it logs the user out everywhere (OWASP ASVS V7.4.1).
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-step login (RFC 6238 TOTP): the shared secret, since when it is on, and the last time step used (a code
+    # is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
@@ -296,6 +306,7 @@ class Message(db.Model):
     # appointment:kind:channel:start[:rule]: the same message is never planned twice (a unique key, not a check).
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    account_link_id: Mapped[int | None] = mapped_column(ForeignKey("account_link.id"))  # an invitation, a reset
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
     recipient: Mapped[str] = mapped_column(String(254), default="")
@@ -323,6 +334,7 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     appointment: Mapped["Appointment | None"] = relationship()
+    account_link: Mapped["AccountLink | None"] = relationship()  # noqa: F821 (accounts/models.py)
     events: Mapped[list["MessageEvent"]] = relationship(back_populates="message", order_by="MessageEvent.id")
 
 

@@ -4,11 +4,11 @@ done. Domains never call a task; they send a signal (signals.py) that the tasks 
 import threading
 from datetime import UTC, datetime
 from functools import wraps
-from pathlib import Path
 
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from .config import private_sqlite
 from .dashboard.services import load_dashboard
 from .messages import planning, reports, sending
 from .models import Practice
@@ -21,9 +21,8 @@ NAME = "practice"
 
 def huey_from_url(url: str):
     if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(NAME, filename=str(path), results=False)
+        private_sqlite(url)
+        return SqliteHuey(NAME, filename=url.removeprefix("sqlite:///"), results=False)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey(NAME, url=url, results=False)
     if url == "memory://":

@@ -1,6 +1,8 @@
 """What every page shares: login by default, security headers, error pages, date filters."""
 import dataclasses
-from datetime import datetime
+import logging
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 
@@ -9,7 +11,10 @@ from babel.dates import get_day_names
 from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
+from . import localtime
 from .errors import FieldError
 from .extensions import db, login_manager
 from .enums import LANGUAGES, Language
@@ -50,6 +55,42 @@ def values_of(form, kind, **given):
     return kind(**{name: "" if value is None else value for name, value in read.items()}, **given)
 
 
+def day_argument(name: str, *, posted: bool = False) -> date | None:
+    """A date in the query string, or with `posted` also in the posted form (None when absent); a malformed or
+    far-off date answers 400 with the reason."""
+    text = (request.values if posted else request.args).get(name, "")
+    if not text:
+        return None
+    try:
+        return localtime.parse_day(text)
+    except ValueError:
+        abort(400, description=_l("Choose a date between %(first)s and %(last)s.", first=localtime.FIRST_DAY,
+                                  last=localtime.LAST_DAY))
+
+
+def in_calendar(form, field) -> None:
+    """A form validator: a date within the app's calendar (localtime.FIRST_DAY to LAST_DAY)."""
+    if field.data and not localtime.within_calendar(field.data):
+        raise ValidationError(_l("Choose a date between %(first)s and %(last)s.", first=localtime.FIRST_DAY,
+                                 last=localtime.LAST_DAY))
+
+
+def id_argument(name: str) -> int | None:
+    """A record's id in the query string: None when absent or not one that can exist."""
+    value = request.values.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+class RecordId(IntegerConverter):
+    """`<int:…>` in every route: at most what a database key holds, so a 31-digit id is a plain 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID, **kwargs)
+
+
+MAX_ID = 2**31 - 1
+
+
 def show_error(form, problem: FieldError) -> None:
     """A service's refusal on the form it came from: under its field, or above the form."""
     if problem.field:
@@ -81,7 +122,14 @@ def _require_login():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if (not current_user.two_step_since and request.endpoint not in SETUP_ALLOWED
+            and Practice.current().two_step_required):
+        return redirect(url_for("accounts.two_step_setup"))
     return None
+
+
+# What a user may open before switching on two-step login when the practice requires it.
+SETUP_ALLOWED = {"accounts.two_step_setup", "accounts.account", "accounts.password", "auth.logout"}
 
 
 def _security_headers(response):
@@ -101,7 +149,8 @@ def _security_headers(response):
 def _error_page(error):
     if error.code >= 500:
         db.session.rollback()  # the failed request's transaction: the page reads the database afresh
-    return render_template("error.html", error=error), error.code
+    reason = error.description if error.description != type(error).description else None  # ours, not werkzeug's
+    return render_template("error.html", error=error, reason=reason), error.code
 
 
 def _clock(value, zone=None) -> str:
@@ -112,7 +161,27 @@ def _clock(value, zone=None) -> str:
     return value.strftime("%H:%M")
 
 
+# A client's link (/r/<token>) and a delivery report's signature in an address: kept out of every access log.
+_SECRETS_IN_ADDRESSES = re.compile(r"(/r/)[^/\s?\"]+|(\b(?:sig|key|token)=)[^&\s\"]+")
+
+
+def redacted(text: str) -> str:
+    return _SECRETS_IN_ADDRESSES.sub(lambda match: (match.group(1) or match.group(2)) + "…", text)
+
+
+class RedactSecrets(logging.Filter):
+    """For the web servers' access logs (werkzeug's in development, gunicorn's in production)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redacted(record.getMessage()), None
+        return True
+
+
 def init_app(app: Flask) -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(each, RedactSecrets) for each in logger.filters):
+            logger.addFilter(RedactSecrets())
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.session_protection = "strong"
@@ -128,6 +197,7 @@ def init_app(app: Flask) -> None:
         cents=lambda cents: format_currency(Decimal(cents) / 100, "EUR"),  # money is kept in whole cents
         number=lambda value: format_decimal(value),
         weekday=lambda day: weekday_names()[day],
+        dict_without=lambda mapping, key: {name: value for name, value in mapping.items() if name != key},
     )
 
     @app.context_processor

@@ -131,7 +131,7 @@ def csrf_token(client) -> str:
 
 
 def log_in(client, user: Account):
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    response = client.post("/login", data={"email": user.email, "password": user.password, "csrf_token": csrf_token(client)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 

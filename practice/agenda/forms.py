@@ -2,18 +2,20 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..clients.forms import channel_choices
 from ..enums import Channels
+from ..web import MAX_ID, in_calendar
 
 
 class AppointmentForm(FlaskForm):
-    client_id = IntegerField(_l("Client"), validators=[InputRequired(_l("Choose a client."))])
+    client_id = IntegerField(_l("Client"), validators=[InputRequired(_l("Choose a client.")),
+                                                       NumberRange(1, MAX_ID, _l("Choose a client."))])
     practitioner_id = SelectField(_l("Practitioner"), coerce=int)
     appointment_type_id = SelectField(_l("Appointment type"), coerce=int)
     location_id = SelectField(_l("Location"), coerce=int)
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date.")), in_calendar])
     time = TimeField(_l("Time"), validators=[DataRequired(_l("Enter a time."))])
     confirmation_channels = SelectField(_l("Confirmation by"), validators=[Optional()])
     reminder_channels = SelectField(_l("Reminders by"), validators=[Optional()])

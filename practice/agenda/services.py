@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import localtime
+from ..audit import services as audit
 from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
 from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
-from ..enums import AppointmentStatus, Channels, MessageKind, MessageStatus
+from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind, MessageStatus
 from ..models import (
     Appointment, AppointmentType, Client, Location, OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
 )
@@ -65,7 +66,7 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
 
 
 def book(booking: Booking, tz: str) -> Appointment:
-    """A new appointment, or BookingError and nothing stored."""
+    """A new appointment, or FieldError and nothing stored."""
     client = db.session.get(Client, booking.client_id)
     if client is None:
         raise FieldError(_l("Choose a client."), "client_id")
@@ -75,12 +76,13 @@ def book(booking: Booking, tz: str) -> Appointment:
     appointment.reminder_channels = booking.reminder_channels or client.reminder_channels
     db.session.add(appointment)
     db.session.flush()  # the messages need its id
+    audit.record(AuditAction.APPOINTMENT_BOOKED, appointment.id, _described(appointment, tz))
     _commit_with_messages(appointment, MessageKind.CONFIRMATION)
     return appointment
 
 
 def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool = False) -> Appointment:
-    """Edit or move an appointment, or BookingError and nothing changed. `online`: the client moved it on the
+    """Edit or move an appointment, or FieldError and nothing changed. `online`: the client moved it on the
     public page, which is recorded as online activity and told to the practice."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise FieldError(_l("A cancelled appointment or a no-show cannot be changed."))
@@ -91,6 +93,11 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     if booking.reminder_channels:
         appointment.reminder_channels = booking.reminder_channels
     moved = before != (appointment.start, appointment.practitioner_id, appointment.location_id)
+    if moved:
+        action = AuditAction.APPOINTMENT_MOVED_ONLINE if online else AuditAction.APPOINTMENT_MOVED
+        audit.record(action, appointment.id, f"{_when(before[0], tz)} → {_described(appointment, tz)}")
+    else:
+        audit.record(AuditAction.APPOINTMENT_CHANGED, appointment.id, _described(appointment, tz))
     _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
                           moved_online_from=before[0] if online and moved else None)
     return appointment
@@ -100,6 +107,7 @@ def cancel(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.BOOKED:
         raise FieldError(_l("This appointment is not booked, so it cannot be cancelled."))
     appointment.status = AppointmentStatus.CANCELLED
+    audit.record(AuditAction.APPOINTMENT_CANCELLED, appointment.id)
     _commit_with_messages(appointment, MessageKind.CANCELLED)
 
 
@@ -109,7 +117,18 @@ def mark_no_show(appointment: Appointment, now: datetime) -> None:
     if appointment.start > now:
         raise FieldError(_l("An appointment that has not started yet cannot be a no-show."))
     appointment.status = AppointmentStatus.NO_SHOW
+    audit.record(AuditAction.APPOINTMENT_NO_SHOW, appointment.id)
     db.session.commit()
+
+
+def _when(moment: datetime, tz: str) -> str:
+    return localtime.local(moment, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _described(appointment: Appointment, tz: str) -> str:
+    """The appointment in a line of the audit trail, as it was at that moment."""
+    return (f"{_when(appointment.start, tz)} · {appointment.client.name} · {appointment.practitioner.name} · "
+            f"{appointment.appointment_type.name} · {appointment.location.name}")
 
 
 def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,

@@ -1,18 +1,19 @@
 """The agenda pages: a day or a week, and the appointment panel that books, moves, cancels and marks no-shows."""
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
 from flask_login import current_user
 
 from .. import catalogue, localtime
+from ..audit import services as audit
 from ..enums import Channels
 from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
 from ..models import Appointment, Client, Practice
-from ..web import show_error
+from ..web import day_argument, id_argument, show_error
 from . import services
 from .forms import AppointmentForm
 
@@ -46,8 +47,8 @@ def new_appointment():
         form.day.data = state["day"]
         form.time.data = _parse_time(request.args.get("time")) or localtime.local(
             datetime.now(UTC), settings.timezone).replace(minute=0, second=0, microsecond=0).time()
-        form.practitioner_id.data = request.args.get("practitioner", type=int)
-        form.client_id.data = request.args.get("client", type=int)
+        form.practitioner_id.data = id_argument("practitioner")
+        form.client_id.data = id_argument("client")
     elif form.validate_on_submit():
         try:
             appointment = services.book(_booking(form), settings.timezone)
@@ -98,14 +99,9 @@ def _action(current: Appointment, act):
 def _state() -> dict:
     """What the agenda shows, from the query string: the day, day or week, and the filters."""
     today = localtime.today(datetime.now(UTC), Practice.current().timezone)
-    try:
-        shown = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        shown = today
     view = request.args.get("view") if request.args.get("view") in ("day", "week") else "day"
-    return {"day": shown, "view": view, "today": today,
-            "practitioner": request.args.get("practitioner", type=int),
-            "location": request.args.get("location", type=int)}
+    return {"day": day_argument("day") or today, "view": view, "today": today,
+            "practitioner": id_argument("practitioner"), "location": id_argument("location")}
 
 
 def _agenda(state: dict) -> dict:
@@ -176,7 +172,8 @@ def _show(form: AppointmentForm, problem: FieldError) -> None:
 
 
 def _form_panel(form: AppointmentForm, current: Appointment | None):
-    client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
+    chosen = form.client_id.data if not form.client_id.errors else None  # a refused id is never looked up
+    client = db.session.get(Client, chosen) if chosen else None
     status = 422 if form.errors or form.form_errors else 200
     context = _agenda(_state()) if not is_htmx() else {}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
@@ -190,7 +187,8 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,
-                                   appointment_messages=load_for_appointment(current.id, Practice.current()))
+                                   appointment_messages=load_for_appointment(current.id, Practice.current()),
+                                   trail=audit.load_for("appointment", current.id))
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
@@ -198,7 +196,8 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
-                       appointment_messages=load_for_appointment(current.id, Practice.current()), **_agenda(state))
+                       appointment_messages=load_for_appointment(current.id, Practice.current()),
+                       trail=audit.load_for("appointment", current.id), **_agenda(state))
 
 
 def _parse_time(value: str | None):

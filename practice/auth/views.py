@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -14,7 +15,7 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    return services.load_user_by_session_id(session_id)
+    return services.load_session_user(session_id, session.get("key"), datetime.now(UTC))
 
 
 def _safe_next(target: str | None) -> str:
@@ -30,21 +31,40 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        try:
+            user = services.authenticate(form.email.data, form.password.data, datetime.now(UTC))
+        except services.LoginThrottled as throttled:
+            flash(_("Too many failed attempts for this address. Try again in %(seconds)d seconds.",
+                    seconds=throttled.seconds), "error")
+            return render_template("auth/login.html", form=form), 429
+        if user is not None and user.two_step_since:
             language = session.get("language")
-            session.clear()  # a fresh session at login (OWASP ASVS V7.2.4)
-            login_user(user)
-            if language and not user.language:
-                services.store_language(user, language)
-            return redirect(_safe_next(request.args.get("next")))
+            session.clear()
+            session.update(pending_user=user.id, pending_since=datetime.now(UTC).timestamp(), language=language,
+                           next=_safe_next(request.args.get("next")))
+            return redirect(url_for("accounts.second_step"))
+        if user is not None:
+            return logged_in(user, _safe_next(request.args.get("next")))
         flash(_("Unknown e-mail address or wrong password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
 
+def logged_in(user, target: str):
+    """The end of every way in (password, second step, an accepted invitation): a fresh session (OWASP ASVS
+    V7.2.4) with a server-side record, then on to `target`."""
+    language = session.get("language")
+    session.clear()
+    session["key"] = services.start_session(user, datetime.now(UTC))
+    login_user(user)
+    if language and not user.language:
+        services.store_language(user, language)
+    return redirect(target)
+
+
 @bp.post("/logout")
 def logout():
+    services.end_session(session.get("key"), datetime.now(UTC))
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

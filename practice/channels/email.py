@@ -245,7 +245,8 @@ class SinkMailer:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = outgoing.message_id.strip("<>").replace("/", "_")
             aside = self.folder / f".{name}.{secrets.token_hex(4)}.part"
-            aside.write_bytes(outgoing.content)
+            with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+                file.write(outgoing.content)  # a client's message: for the practice's eyes only
         except OSError as error:
             raise TemporaryFailure(f"mail sink {self.folder}: {error}") from error
         try:

@@ -6,9 +6,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
-from ..enums import Channels, ConsentSource
+from ..enums import AuditAction, Channels, ConsentSource
 from ..models import Client, ConsentEvent, User, utcnow
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
@@ -84,12 +85,18 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
             raise FieldError(_l("SMS needs a mobile number."), field)
         if channels.email and not email:
             raise FieldError(_l("E-mail needs an e-mail address."), field)
-    if client is None:
+    new = client is None
+    if new:
         client = Client()
         db.session.add(client)
+    before = _card_of(client)
     client.first_name, client.last_name = card.first_name.strip(), card.last_name.strip()
     client.email, client.mobile, client.language, client.notes = email, mobile, card.language, card.notes.strip()
     client.confirmation_channels, client.reminder_channels = card.confirmation_channels, card.reminder_channels
+    db.session.flush()  # its id, for the trail
+    changed = [name for name, value in _card_of(client).items() if value != before[name]]
+    if new or changed:  # which fields, not their contents: the trail is no second copy of the card
+        audit.record(AuditAction.CLIENT_CREATED if new else AuditAction.CLIENT_CHANGED, client.id, ", ".join(changed))
     db.session.commit()
     return client
 
@@ -111,6 +118,12 @@ def search_clients(query: str, limit: int = SHOWN) -> list[Client]:
     return list(db.session.scalars(statement))
 
 
+def _card_of(client: Client) -> dict:
+    return {"name": client.name if client.first_name else "", "email": client.email, "mobile": client.mobile,
+            "language": client.language, "notes": client.notes,
+            "confirmation_channels": client.confirmation_channels, "reminder_channels": client.reminder_channels}
+
+
 def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEvent:
     """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
     granted = change.granted
@@ -122,5 +135,7 @@ def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEv
                          recorded_at=utcnow())
     client.sms_consent = granted
     db.session.add(event)
+    audit.record(AuditAction.CONSENT_GRANTED if granted else AuditAction.CONSENT_WITHDRAWN, client.id,
+                 f"{change.source.value}: {change.note.strip()}")
     db.session.commit()
     return event

@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from ..audit import services as audit
 from ..enums import Channels, ConsentSource
 from ..errors import FieldError
 from ..extensions import db
@@ -80,7 +81,8 @@ def _edit(client: Client | None):
             return render_fragment("clients/_form.html", client=stored, form=form, saved=True)
     status = 422 if form.errors else 200
     return render_page("clients/card.html", "clients/_form.html", status, client=client, form=form,
-                       consent_form=ConsentForm(formdata=None))
+                       consent_form=ConsentForm(formdata=None),
+                       trail=audit.load_for("client", client.id) if client else [])
 
 
 def _see(url: str):

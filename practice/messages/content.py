@@ -5,6 +5,8 @@ from functools import lru_cache
 
 from babel.dates import format_date
 from flask import current_app, g
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -67,6 +69,8 @@ def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "")
 
 
 def render_message(message: Message, practice: Practice) -> dict | None:
+    if message.kind.about_an_account:
+        return account_message(message, practice)
     appointment = message.appointment
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:
@@ -84,6 +88,26 @@ def render_message(message: Message, practice: Practice) -> dict | None:
             else text_to_html(body))
     return {"subject": templating.render(source["subject"], values, part="subject").strip(), "body": body,
             "html": html}
+
+
+def account_message(message: Message, practice: Practice) -> dict:
+    """An invitation or a password reset, in the message's language, with its one-time link. The log keeps the
+    text with the link left out (`kept`): it opens an account."""
+    link = message.account_link
+    token = links.token_for(current_app.config["SECRET_KEY"], f"account-{link.purpose}", link.id, link.nonce)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    invitation = message.kind == MessageKind.INVITATION
+    url = f"{base}/welcome/{token}" if invitation else f"{base}/password/reset/{token}"
+    with force_locale(message.language):
+        if invitation:
+            subject = _("Your account at %(practice)s", practice=practice.name)
+            body = _("Hello %(name)s,\n\n%(practice)s invites you to its agenda. Choose your password here within "
+                     "48 hours:\n\n%(link)s\n\nThe link works once.", name=link.name, practice=practice.name, link=url)
+        else:
+            subject = _("A new password for %(practice)s", practice=practice.name)
+            body = _("Hello,\n\nChoose a new password here within an hour:\n\n%(link)s\n\nThe link works once. If you "
+                     "did not ask for this, you can ignore this e-mail: your password stays as it is.", link=url)
+    return {"subject": str(subject), "body": str(body), "html": text_to_html(str(body)), "kept": str(body).replace(url, "…")}
 
 
 def _moved_from(message: Message) -> datetime | None:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from .. import localtime
 from .. import sms as sms_rules
 from .. import templating
+from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
-from ..enums import Channel, LANGUAGES, MessageKind
+from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
 from .content import moment_variables, text_to_html
@@ -27,6 +28,11 @@ class Slot:
     channel: Channel
     language: str
     type_id: int | None = None
+
+    @property
+    def described(self) -> str:
+        """For the audit trail: confirmation · email · nl (· type 3)."""
+        return " · ".join([self.kind, self.channel, self.language] + ([f"type {self.type_id}"] if self.type_id else []))
 
     @property
     def exists(self) -> bool:
@@ -119,6 +125,7 @@ def store_template(slot: Slot, fields: dict[str, str]) -> MessageTemplate:
     for name, value in clean.items():
         setattr(row, name, value)
     db.session.add(row)
+    audit.record(AuditAction.TEMPLATE_SAVED, None, slot.described)
     db.session.commit()
     return row
 
@@ -128,6 +135,7 @@ def reset_template(slot: Slot) -> None:
     row = load_own(slot)
     if row is not None:
         db.session.delete(row)
+        audit.record(AuditAction.TEMPLATE_RESET, None, slot.described)
         db.session.commit()
 
 

@@ -21,24 +21,15 @@ class Filters:
     tz: str
 
     @classmethod
-    def from_args(cls, args, tz: str) -> "Filters":
+    def chosen(cls, status: str, channel: str, first: date | None, last: date | None, tz: str) -> "Filters":
+        """What the log shows; an unknown status or channel means all, and no dates the recent weeks."""
         today = localtime.today(datetime.now(UTC), tz)
-        first = _day(args.get("from")) or today - timedelta(days=30)
-        last = _day(args.get("to")) or today + timedelta(days=14)
-        status = args.get("status") if args.get("status") in set(MessageStatus) else None
-        channel = args.get("channel") if args.get("channel") in set(Channel) else None
-        return cls(MessageStatus(status) if status else None, Channel(channel) if channel else None,
-                   min(first, last), max(first, last), tz)
+        first, last = first or today - timedelta(days=30), last or today + timedelta(days=14)
+        return cls(MessageStatus(status) if status in set(MessageStatus) else None,
+                   Channel(channel) if channel in set(Channel) else None, min(first, last), max(first, last), tz)
 
     def bounds(self) -> tuple[datetime, datetime]:
         return localtime.days_bounds(self.first_day, self.last_day, self.tz)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 def load_messages(filters: Filters, limit: int = 500) -> list[Message]:

@@ -109,6 +109,8 @@ def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -
     conditions are then true or false; or the Client class: the conditions are then SQL (see `reaches`)."""
     if kind == MessageKind.PRACTICE_NOTICE:
         return [(NotSentReason.NO_EMAIL, not practice.email)]
+    if kind.about_an_account:  # to the address the link was made for
+        return []
     change = kind in CHANGE_KINDS
     if channel == Channel.SMS:
         return [(NotSentReason.CHANNEL_OFF, not practice.sms_enabled or (change and not practice.confirmation_sms)),
@@ -125,7 +127,8 @@ def why_not(kind: MessageKind, channel: Channel, practice: Practice, client) -> 
 
 def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | None:
     """Why this message cannot go out (checked when planned and again when sent), or None."""
-    return why_not(message.kind, message.channel, practice, message.appointment.client)
+    client = message.appointment.client if message.appointment is not None else None
+    return why_not(message.kind, message.channel, practice, client)
 
 
 def reaches(kind: MessageKind, channel: Channel, practice: Practice):

@@ -5,6 +5,7 @@ import hmac
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..enums import Channel, MessageStatus
 from ..extensions import db
@@ -30,17 +31,23 @@ class ReportRefused(ValueError):
 def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
     """Move a message on by a delivery report; a late or repeated report never moves it backwards."""
     reference = arguments.get("ref", "")
-    if not hmac.compare_digest(arguments.get("sig", ""), report_signature(reference)):
-        raise ReportRefused("bad signature")
+    if not hmac.compare_digest(arguments.get("sig", "").encode(), report_signature(reference).encode()):
+        raise ReportRefused("bad signature")  # compared as bytes: any text is a plain refusal, never an error
     try:
         report = gateway.read_report(arguments)
+        if not (report.reference.isdigit() and len(report.reference) <= 10):
+            raise ValueError("not one of our message numbers")
         message = db.session.get(Message, int(report.reference))
     except ValueError as error:
         raise ReportRefused(str(error)) from None
     if message is None or message.channel != Channel.SMS:
         raise ReportRefused("unknown message")
-    status = MessageStatus(report.status)
-    db.session.add(MessageEvent(message=message, status=status, detail=report.detail[:500], at=now))
+    status, detail = MessageStatus(report.status), report.detail[:500]
+    if db.session.scalar(select(MessageEvent.id).where(MessageEvent.message_id == message.id,
+                                                       MessageEvent.status == status, MessageEvent.detail == detail)
+                         .limit(1)):
+        return message  # the same report again (gateways retry; a replay): it was recorded once
+    db.session.add(MessageEvent(message=message, status=status, detail=detail, at=now))
     if status.rank > message.status.rank or (
             message.status == MessageStatus.UNKNOWN and status != MessageStatus.UNKNOWN):
         message.status, message.status_at = status, now

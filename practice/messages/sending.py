@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import bindparam, case, insert, inspect, select, text, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import sms as sms_rules
 from .. import templating
@@ -127,7 +127,7 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
         .options(appointment_path.joinedload(Appointment.client),
                  appointment_path.selectinload(Appointment.appointment_type),
                  appointment_path.selectinload(Appointment.practitioner),
-                 appointment_path.selectinload(Appointment.location))
+                 appointment_path.selectinload(Appointment.location), selectinload(Message.account_link))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
     practice, events = Practice.current(), []
     for message in messages:
@@ -164,14 +164,14 @@ def _compose(message: Message, practice: Practice, events: list[dict]):
     """The message as it will go out (an e-mail's every byte, an SMS with its segments), or None when it cannot
     be put together: then it is recorded as not sent with the reason, and it is never tried again."""
     try:
-        if message.kind != MessageKind.PRACTICE_NOTICE:  # the card may have changed since it was planned
+        if message.appointment is not None and message.kind != MessageKind.PRACTICE_NOTICE:  # the card may have changed
             client = message.appointment.client
             message.recipient = client.email if message.channel == Channel.EMAIL else client.mobile
         content = render_message(message, practice)
         if content is None:
             _not_sent(events, message, NotSentReason.NO_TEMPLATE)
             return None
-        message.subject, message.body = content["subject"], content["body"]
+        message.subject, message.body = content["subject"], content.get("kept", content["body"])
         if message.channel == Channel.EMAIL:
             return email_of(message, content, practice)
         measured = sms_rules.measure(content["body"])

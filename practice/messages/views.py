@@ -10,7 +10,7 @@ from ..htmx import render_fragment, render_page
 from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
 from ..models import Practice
 from ..templating import VARIABLE_ORDER
-from ..web import owner_required, public, show_error
+from ..web import day_argument, owner_required, public, show_error
 from . import editor, reports
 from . import forecast as message_forecast
 from . import log as message_log
@@ -23,7 +23,8 @@ callbacks = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 @bp.get("/messages/")
 def index():
     """The message log: every message with its kind, channel, recipient, time, segments, status and reason."""
-    filters = message_log.Filters.from_args(request.args, Practice.current().timezone)
+    filters = message_log.Filters.chosen(request.args.get("status", ""), request.args.get("channel", ""),
+                                         day_argument("from"), day_argument("to"), Practice.current().timezone)
     return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
                        messages=message_log.load_messages(filters), statuses=list(MessageStatus),
                        channels=list(Channel))
@@ -139,6 +140,9 @@ def sms_report(gateway):
     sender = current_app.extensions["practice.sms_gateway"]
     if gateway != sender.name:
         abort(404)
+    if request.remote_addr not in current_app.config["SMS_REPORT_ADDRESSES"].split(","):
+        current_app.logger.warning("delivery report from %s refused: not a gateway address", request.remote_addr)
+        abort(403)
     arguments = dict(request.values.items())
     try:
         reports.record_report(sender, arguments, datetime.now(UTC))

@@ -1,9 +1,9 @@
 """Online rescheduling: whether a client may still move their appointment, the free times they may choose
 from (same practitioner, location and duration), and the move itself."""
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import links, localtime
 from ..agenda import services as agenda
@@ -11,7 +11,7 @@ from ..availability import Interval, free_times
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AppointmentStatus
-from ..models import Appointment, Practice
+from ..models import Appointment, OnlineMove, Practice
 
 
 def find_by_token(token: str) -> Appointment | None:
@@ -19,6 +19,22 @@ def find_by_token(token: str) -> Appointment | None:
     if not links.looks_like_a_token(token):
         return None
     return db.session.scalar(select(Appointment).where(Appointment.link_hash == links.token_hash(token)))
+
+
+BETWEEN_MOVES = timedelta(minutes=5)  # one link never moves an appointment twice within this
+
+
+def _moved_enough(appointment: Appointment, practice: Practice, now: datetime):
+    """A link moves its appointment a limited number of times, and never twice in a row within minutes: each move
+    sends the client and the practice a message (some of them paid SMS). None, or the reason to show."""
+    moves, last = db.session.execute(select(func.count(OnlineMove.id), func.max(OnlineMove.moved_at))
+                                     .where(OnlineMove.appointment_id == appointment.id)).one()
+    if moves >= practice.reschedule_moves_per_link:
+        return _l("This appointment has been moved online %(count)d times already, which is as often as it can be. "
+                  "Please call us to change it.", count=practice.reschedule_moves_per_link)
+    if last is not None and now - last.replace(tzinfo=last.tzinfo or UTC) < BETWEEN_MOVES:
+        return _l("This appointment was moved a moment ago. Please wait a few minutes before moving it again.")
+    return None
 
 
 def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):
@@ -68,7 +84,7 @@ def move_online(appointment: Appointment, new_start: datetime, practice: Practic
     second booking at the same moment, the overlap check, the notices, the reminders and the online-activity
     record. Two clients racing for one time: exactly one gets it.
     """
-    reason = why_not_movable(appointment, practice, now)
+    reason = why_not_movable(appointment, practice, now) or _moved_enough(appointment, practice, now)
     if reason:
         raise FieldError(reason)
     local_day = localtime.local_date(new_start, practice.timezone)

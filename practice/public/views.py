@@ -1,15 +1,16 @@
 """The client's public page: their appointment, a day to choose, the free times, and the move. No login;
 the link is the key. Every answer is in the client's language and rate-limited."""
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 
+from ..audit import services as audit
 from ..errors import FieldError
+from .. import localtime
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
-from ..web import public
+from ..web import day_argument, public
 from ..models import Practice
 from . import services
 
@@ -29,22 +30,20 @@ def appointment(token):
         status = 200 if request.method == "GET" else 409
         return render_template("public/closed.html", appointment=found, reason=refusal), status
     first, last = services.bookable_days(settings, now)
-    day = _day(request.values.get("day")) or found.start.astimezone(_zone()).date()
+    day = day_argument("day", posted=True) or localtime.local_date(found.start, settings.timezone)
     day = min(max(day, first), last)
     problem, status = None, 200
     if request.method == "POST":
         try:
-            chosen = datetime.fromisoformat(request.form.get("start", ""))
-            if chosen.tzinfo is None:
-                raise ValueError("naive")
+            chosen = localtime.parse_moment(request.form.get("start", ""))
         except ValueError:
             problem, status = _("Choose one of the free times."), 400
         else:
             try:
-                services.move_online(found, chosen.astimezone(UTC), settings, now)
+                services.move_online(found, chosen, settings, now)
             except FieldError as refused:
                 problem, status = refused.message, 409
-                day = chosen.astimezone(_zone()).date()
+                day = localtime.local_date(chosen, settings.timezone)
             else:
                 return render_template("public/moved.html", appointment=found)
     times = services.free_times_for(found, day, settings, now)
@@ -60,9 +59,17 @@ def times(token):
     if refusal:
         return render_fragment("public/_times.html", 409, appointment=found, token=token, day=None, times=[],
                                problem=refusal)
-    day = _day(request.args.get("day")) or services.bookable_days(settings, now)[0]
+    day = day_argument("day") or services.bookable_days(settings, now)[0]
     return render_fragment("public/_times.html", appointment=found, token=token, day=day,
                            times=services.free_times_for(found, day, settings, now), problem=None)
+
+
+@bp.after_request
+def kept_nowhere(response):
+    """The page shows a client's name and appointment: no cache keeps it, no next site learns its address."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.errorhandler(404)
@@ -75,6 +82,7 @@ def friendly(error):
 def _opened(token: str):
     """The appointment the link names (404 when none), the practice, now, and why it can no longer be moved
     online (None when it can)."""
+    audit.acting_as(audit.CLIENT)
     found, settings, now = _appointment_or_404(token), Practice.current(), datetime.now(UTC)
     return found, settings, now, services.why_not_movable(found, settings, now)
 
@@ -86,14 +94,4 @@ def _appointment_or_404(token: str):
     g.language = found.client.language  # the page speaks the client's language
     return found
 
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(Practice.current().timezone)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
 

@@ -15,7 +15,7 @@ from wtforms.validators import (
 
 from .. import schedule, sms
 from ..models import LONGEST_APPOINTMENT_MINUTES
-from ..web import weekday_names
+from ..web import in_calendar, weekday_names
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
 COUNTRIES = [SelectChoice(code, name) for code, name in (
@@ -105,6 +105,8 @@ class OnlineReschedulingForm(FlaskForm):
         InputRequired(_l("Enter a number of hours.")), NumberRange(0, 336, _l("Enter %(min)d to %(max)d hours."))])
     reschedule_horizon_days = IntegerField(_l("How many days ahead clients may move it to"), validators=[
         InputRequired(_l("Enter a number of days.")), NumberRange(1, 365, _l("Enter %(min)d to %(max)d days."))])
+    reschedule_moves_per_link = IntegerField(_l("How often one link may move an appointment"), validators=[
+        InputRequired(_l("Enter a number of moves.")), NumberRange(1, 10, _l("Enter %(min)d to %(max)d moves."))])
     reschedule_step_minutes = SelectField(_l("Offered times every"), coerce=int, choices=[
         SelectChoice(minutes, f"{minutes} min") for minutes in (5, 10, 15, 20, 30, 60)])
 
@@ -125,6 +127,14 @@ class PracticeForm(FlaskForm):
         known = holidays.country_holidays(self.country.data).subdivisions
         if field.data and field.data not in known:
             raise ValidationError(_l("Unknown region; choose one of: %(regions)s", regions=", ".join(known) or "—"))
+
+
+class SecurityForm(FlaskForm):
+    two_step_required = BooleanField(_l("Everyone logs in with two steps (password and a code from an app)"))
+    session_idle_minutes = IntegerField(_l("Log out after this many minutes without use"), validators=[
+        InputRequired(_l("Enter a number of minutes.")), NumberRange(5, 24 * 60, _l("Enter %(min)d to %(max)d minutes."))])
+    session_hours = IntegerField(_l("Log out this many hours after logging in, whatever happens"), validators=[
+        InputRequired(_l("Enter a number of hours.")), NumberRange(1, 24 * 14, _l("Enter %(min)d to %(max)d hours."))])
 
 
 class LocationForm(FlaskForm):
@@ -182,9 +192,9 @@ class WorkingHoursForm(FlaskForm):
 
 
 class TimeOffForm(FlaskForm):
-    start_day = DateField(_l("From date"), validators=[DataRequired(_l("Enter a date."))])
+    start_day = DateField(_l("From date"), validators=[DataRequired(_l("Enter a date.")), in_calendar])
     start_at = TimeField(_l("From time"), validators=[DataRequired(_l("Enter a time."))])
-    end_day = DateField(_l("Until date"), validators=[DataRequired(_l("Enter a date."))])
+    end_day = DateField(_l("Until date"), validators=[DataRequired(_l("Enter a date.")), in_calendar])
     end_at = TimeField(_l("Until time"), validators=[DataRequired(_l("Enter a time."))])
     reason = StringField(_l("Reason (optional)"), validators=[Length(max=120)])
 

@@ -7,6 +7,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..audit import services as audit
+from ..enums import AuditAction
 from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
@@ -40,7 +42,15 @@ class OnlineRescheduling:
     online_rescheduling: bool
     reschedule_cutoff_hours: int
     reschedule_horizon_days: int
+    reschedule_moves_per_link: int
     reschedule_step_minutes: int
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    two_step_required: bool
+    session_idle_minutes: int
+    session_hours: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ def store_practice(practice: Practice, details: PracticeDetails) -> None:
     practice.name, practice.email, practice.phone = details.name.strip(), details.email.strip(), details.phone.strip()
     practice.timezone, practice.country = details.timezone, details.country
     practice.subdivision = details.subdivision or None
+    audit.record(AuditAction.SETTINGS_CHANGED, None, "the practice")
     db.session.commit()
 
 
@@ -95,8 +106,18 @@ def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
     practice.reminder_rules = settings.reminder_rules
     practice.sms_enabled, practice.sms_sender_id = settings.sms_enabled, settings.sms_sender_id.strip()
     practice.sms_price_cents = settings.sms_price_cents
+    audit.record(AuditAction.SETTINGS_CHANGED, None, "messages and reminders")
     db.session.commit()
     reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules
+
+
+def store_security(practice: Practice, settings: SecuritySettings) -> None:
+    practice.two_step_required = settings.two_step_required
+    practice.session_idle_minutes, practice.session_hours = settings.session_idle_minutes, settings.session_hours
+    two_step = "required" if settings.two_step_required else "optional"
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"security: two-step {two_step}, idle "
+                 f"{settings.session_idle_minutes} min, at most {settings.session_hours} h")
+    db.session.commit()
 
 
 def store_location(location: Location | None, details: LocationDetails) -> Location:
@@ -106,6 +127,7 @@ def store_location(location: Location | None, details: LocationDetails) -> Locat
         db.session.add(location)
     location.name, location.address = details.name.strip(), details.address.strip()
     location.sms_note, location.active = details.sms_note.strip(), details.active
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"location {location.name}")
     db.session.commit()
     return location
 
@@ -117,6 +139,7 @@ def store_appointment_type(appointment_type: AppointmentType | None,
         db.session.add(appointment_type)
     appointment_type.name, appointment_type.duration_minutes = details.name.strip(), details.duration_minutes
     appointment_type.colour, appointment_type.active = details.colour.lower(), details.active
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"appointment type {appointment_type.name}")
     db.session.commit()
     return appointment_type
 
@@ -125,12 +148,15 @@ def store_online_rescheduling(practice: Practice, settings: OnlineRescheduling) 
     practice.online_rescheduling = settings.online_rescheduling
     practice.reschedule_cutoff_hours = settings.reschedule_cutoff_hours
     practice.reschedule_horizon_days = settings.reschedule_horizon_days
+    practice.reschedule_moves_per_link = settings.reschedule_moves_per_link
     practice.reschedule_step_minutes = settings.reschedule_step_minutes
+    audit.record(AuditAction.SETTINGS_CHANGED, None, "online rescheduling")
     db.session.commit()
 
 
 def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str | None) -> None:
     appointment_type.reminder_rules = reminder_rules
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"reminders of {appointment_type.name}")
     db.session.commit()
     reminder_rules_changed.send(current_app._get_current_object())
 
@@ -140,6 +166,7 @@ def store_practitioner(practitioner: Practitioner | None, details: PractitionerD
         practitioner = Practitioner()
         db.session.add(practitioner)
     practitioner.name, practitioner.active = details.name.strip(), details.active
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"practitioner {practitioner.name}")
     db.session.commit()
     return practitioner
 
@@ -164,6 +191,7 @@ def add_working_hours(practitioner: Practitioner, block: HoursBlock) -> WorkingH
     hours = WorkingHours(practitioner_id=practitioner.id, location_id=block.location_id, weekday=weekday,
                          start_time=start, end_time=end)
     db.session.add(hours)
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"working hours of {practitioner.name}")
     db.session.commit()
     return hours
 
@@ -171,6 +199,7 @@ def add_working_hours(practitioner: Practitioner, block: HoursBlock) -> WorkingH
 def remove_entry(entry: WorkingHours | TimeOff) -> None:
     """A practitioner's block of working hours or time off goes."""
     db.session.delete(entry)
+    audit.record(AuditAction.SETTINGS_CHANGED, None, "working hours or time off removed")
     db.session.commit()
 
 
@@ -188,6 +217,7 @@ def add_time_off(practitioner: Practitioner, absence: Absence, tz: str) -> TimeO
         raise FieldError(_l("The end must be after the start."), "end_at")
     time_off = TimeOff(practitioner_id=practitioner.id, start=start, end=end, reason=absence.reason.strip())
     db.session.add(time_off)
+    audit.record(AuditAction.SETTINGS_CHANGED, None, f"time off of {practitioner.name}")
     db.session.commit()
     return time_off
 

@@ -17,7 +17,7 @@ from ..web import owner_required, show_error, values_of
 from . import services
 from .forms import (
     AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
-    OnlineReschedulingForm, PracticeForm, PractitionerForm, TimeOffForm, WorkingHoursForm,
+    OnlineReschedulingForm, PracticeForm, PractitionerForm, SecurityForm, TimeOffForm, WorkingHoursForm,
 )
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -63,6 +63,18 @@ def online():
         return redirect(url_for(".online"))
     return render_page("settings/online.html", "settings/online.html", _status(form), form=form,
                        missing=editor.confirmations_without_link() if current.online_rescheduling else [])
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@owner_required
+def security():
+    current = Practice.current()
+    form = SecurityForm(obj=current)
+    if form.validate_on_submit():
+        services.store_security(current, values_of(form, services.SecuritySettings))
+        flash(_("Settings saved."), "info")
+        return redirect(url_for(".security"))
+    return render_page("settings/security.html", "settings/security.html", _status(form), form=form)
 
 
 @bp.post("/online/add-link")

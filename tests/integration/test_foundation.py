@@ -29,7 +29,7 @@ def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, secret):
 
 def test_production_takes_its_parts_from_the_environment(tmp_path):
     config = load_config({
-        "PRACTICE_ENV": "production", "PRACTICE_INSTANCE": str(tmp_path), "SECRET_KEY": "k" * 48,
+        "PRACTICE_ENV": "production", "PRACTICE_INSTANCE": str(tmp_path), "SECRET_KEY": "tN4v-Qz8_pL2xR7mK9wB3cY6hJ0sD5fG",
         "DATABASE_URL": "postgres://practice@db/practice", "HUEY_URL": "redis://cache:6379/0",
         "SMTP_HOST": "mail.example.com", "SMS_GATEWAY": "kannel",
     })
