@@ -40,7 +40,7 @@ def test_a_session_cookie_copied_before_logout_opens_nothing_after_it(app, owner
 
 def test_one_link_moves_an_appointment_a_limited_number_of_times_and_never_twice_in_a_row(app, agenda, online):
     day = NEXT_WEEK + timedelta(days=1)
-    appointment_id = book(app, agenda, local(day, 9))
+    appointment_id = book(app, agenda, local(day, 9), language="en")  # the page speaks the client's language
     url, visitor = f"/r/{token_of(app, appointment_id)}", app.test_client()
 
     def move_to(hour):
