@@ -87,6 +87,15 @@ def environment(app, stack, tmp_path) -> dict:
 
 
 @pytest.fixture
+def online(app):
+    """Online rescheduling switched on, up to 24 hours before an appointment."""
+    with app.app_context():
+        practice = Practice.current()
+        practice.online_rescheduling, practice.reschedule_cutoff_hours = True, 24
+        db.session.commit()
+
+
+@pytest.fixture
 def ctx(app):
     """An app context for tests that call services directly."""
     with app.app_context():

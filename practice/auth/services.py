@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import passwords
 from ..enums import Role
 from ..errors import FieldError
 from ..extensions import db
@@ -14,7 +15,6 @@ from ..models import Practice, User
 from .models import LoginThrottle, UserSession
 
 log = logging.getLogger(__name__)
-MIN_PASSWORD_LENGTH = 10
 FREE_TRIES = 5  # failed logins for an address before each next one waits: 1 s, 2 s, 4 s ... up to LONGEST_WAIT
 LONGEST_WAIT = timedelta(minutes=15)
 SEEN_EVERY = timedelta(minutes=1)  # how often a session's last use is written down (its idle time counts from it)
@@ -125,8 +125,11 @@ def store_language(user: User | None, language: str) -> None:
 
 
 def create_user(email: str, name: str, password: str, role: Role) -> User:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise FieldError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "password")
+    """An account made on the command line (`flask create-owner`, the demo); colleagues are invited in the app."""
+    problem = passwords.problem_with(password, email=email, name=name)
+    if problem:
+        raise FieldError(f"this password will not do ({problem.replace('_', ' ')}): choose at least "
+                         f"{passwords.MIN_LENGTH} characters, not a common password, not your name", "password")
     if db.session.scalar(select(User).where(func.lower(User.email) == email.lower())):
         raise FieldError(f"there is already an account for {email}", "email")
     user = User(email=email.strip().lower(), name=name, role=role, session_version=0)

@@ -24,14 +24,6 @@ ZONE = ZoneInfo("Europe/Amsterdam")
 NEXT_WEEK = datetime.now(ZONE).date() + timedelta(days=7)
 
 
-@pytest.fixture
-def online(app):
-    with app.app_context():
-        practice = Practice.current()
-        practice.online_rescheduling, practice.reschedule_cutoff_hours = True, 24
-        db.session.commit()
-
-
 def book(app, agenda, start: datetime, **client) -> int:
     with app.app_context():
         return booking.book(booking.Booking(client_id=make_client(app, **client), practitioner_id=agenda.practitioner,

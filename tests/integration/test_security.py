@@ -17,7 +17,7 @@ from practice.extensions import db
 from practice.messages import reports
 from practice.models import Appointment, Message, MessageEvent, OnlineMove, Practice, TimeOff
 from tests.conftest import PASSWORD, Account, csrf_token, log_in, make_client
-from tests.integration.test_rescheduling import NEXT_WEEK, book, csrf, local, online, token_of  # noqa: F401
+from tests.integration.test_rescheduling import NEXT_WEEK, book, csrf, local, token_of
 
 HUGE = "9" * 31
 
