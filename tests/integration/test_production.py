@@ -30,7 +30,7 @@ from tests.integration.test_worker import ROOT, _wait_for
 pytestmark = pytest.mark.stack("production", reason="gunicorn, PostgreSQL and Redis are the production parts")
 ZONE = ZoneInfo("Europe/Amsterdam")
 BIN = Path(sys.executable).parent
-OWNER, PASSWORD = "owner@fysio.example", "a long owner password"
+OWNER, PASSWORD = "owner@fysio.example", "amber tide under quiet hills"
 
 
 def production_commands() -> list[str]:
