@@ -17,7 +17,7 @@ from werkzeug.serving import run_simple
 
 from .auth.services import create_user
 from .config import ROOT
-from .demo import DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
+from .demo import COUNTRIES, DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .errors import FieldError
 from .extensions import db
 from .messages.forecast import load_forecast
@@ -36,9 +36,11 @@ def init_app(app: Flask) -> None:
 
 @click.command()
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Centre the two weeks on this day.")
-def demo(today):
+@click.option("--country", type=click.Choice(sorted(COUNTRIES)), default="NL", show_default=True,
+              help="NL: a Dutch practice; BE: a bilingual one in Brussels.")
+def demo(today, country):
     """Load the demo practice into an empty database."""
-    load_demo(today.date() if today else date.today())
+    load_demo(today.date() if today else date.today(), country=country)
     click.echo(f"Demo practice loaded. Owner: {OWNER_EMAIL}, desk: {STAFF_EMAIL}, password: {DEMO_PASSWORD}")
 
 

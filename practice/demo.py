@@ -1,7 +1,10 @@
 """A demo practice to look around in: 3 practitioners, 2 locations, 4 appointment types,
 60 clients, two weeks of appointments around today, and thirteen weeks of history before them (messages in
-every outcome, no-shows, online moves) so the owner's dashboard has something to show."""
+every outcome, no-shows, online moves) so the owner's dashboard has something to show. Dutch by default;
+`--country BE` gives a bilingual practice in Brussels (Dutch and French clients, +32 numbers)."""
 import random
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,38 +20,72 @@ from .models import (
 )
 
 OWNER_EMAIL, STAFF_EMAIL, DEMO_PASSWORD = "owner@example.com", "desk@example.com", "practice-demo"
-FIRST_NAMES = (
-    "Anna Bram Carmen Daan Eva Femke Gijs Hanna Ilse Jeroen Karin Lars Maud Niels Olga Pieter Quinten Roos "
-    "Sanne Thijs Ursula Vera Willem Yara Zoë Lukas Mia Jonas Lea Felix"
-).split()
-LAST_NAMES = (
-    "de Vries|Jansen|van Dijk|Bakker|Visser|Smit|Meijer|de Boer|Mulder|de Groot|Bos|Vos|Peters|Hendriks|"
-    "van Leeuwen|Dekker|Brouwer|de Wit|Dijkstra|Smits|Müller|Schmidt|Schneider|Fischer|Weber|Wagner"
-).split("|")
+
+
+@dataclass(frozen=True)
+class Country:
+    """What makes the demo look like a practice of that country."""
+    practice: tuple[str, str, str]  # name, phone, time zone
+    locations: tuple[tuple[str, str, str], ...]  # name, address, SMS note
+    types: tuple[str, ...]  # intake, treatment, short consult, sports massage
+    practitioners: tuple[str, ...]
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    languages: dict[str, int]  # client language: weight
+    mobile: tuple[str, int, int]  # prefix, and the range of the random digits after it
+
+
+COUNTRIES = {
+    "NL": Country(
+        practice=("Fysio Centrum Zuid", "+31 20 123 4567", "Europe/Amsterdam"),
+        locations=(("Centrum", "Hoofdstraat 12, 1011 AB Amsterdam", "Bel aan bij nr. 12."),
+                   ("Zuid", "Zuidplein 3, 1077 XV Amsterdam", "Parkeren achter het gebouw.")),
+        types=("Intake", "Behandeling", "Kort consult", "Sportmassage"),
+        practitioners=("Sophie Verbeek", "Mark de Jong", "Lotte Kramer"),
+        first_names=tuple("Anna Bram Carmen Daan Eva Femke Gijs Hanna Ilse Jeroen Karin Lars Maud Niels Olga Pieter "
+                          "Quinten Roos Sanne Thijs Ursula Vera Willem Yara Zoë Lukas Mia Jonas Lea Felix".split()),
+        last_names=tuple("de Vries|Jansen|van Dijk|Bakker|Visser|Smit|Meijer|de Boer|Mulder|de Groot|Bos|Vos|Peters|"
+                         "Hendriks|van Leeuwen|Dekker|Brouwer|de Wit|Dijkstra|Smits|Müller|Schmidt|Schneider|"
+                         "Fischer|Weber|Wagner".split("|")),
+        languages={"nl": 8, "de": 1, "en": 1},
+        mobile=("+316", 10_000_000, 99_999_999),
+    ),
+    "BE": Country(
+        practice=("Kinécentre Ixelles", "+32 2 512 34 56", "Europe/Brussels"),
+        locations=(("Ixelles", "Chaussée d'Ixelles 112, 1050 Bruxelles", "Sonnez au 2e étage."),
+                   ("Jette", "Kardinaal Mercierplein 4, 1090 Jette", "Bel aan bij de kinepraktijk.")),
+        types=("Bilan / Intake", "Séance / Behandeling", "Consultation courte / Kort consult",
+               "Massage sportif / Sportmassage"),
+        practitioners=("Claire Dubois", "Pieter Janssens", "Nadia El Amrani"),
+        first_names=tuple("Amélie Antoine Bart Céline Elif Emma Hélène Hugo Inès Jef Julie Lien Louis Lucas Manon "
+                          "Marie Mathis Noor Olivier Sofie Stijn Thomas Wout Yasmine Zoë Lotte Chloé Arne Léa Mehmet"
+                          .split()),
+        last_names=tuple("Peeters|Janssens|Maes|Jacobs|Mertens|Willems|Claes|Goossens|Wouters|De Smet|Dubois|"
+                         "Lambert|Dupont|Martin|Simon|Laurent|Lejeune|Renard|Van den Broeck|Vermeulen|Çelik|"
+                         "Dupont-Çelik|El Idrissi|Lefèvre|François|Verhoeven".split("|")),
+        languages={"nl": 5, "fr": 5, "en": 1},
+        mobile=("+3247", 1_000_000, 9_999_999),  # +32 47x xx xx xx
+    ),
+}
 MORNING, AFTERNOON = (time(8, 30), time(12, 30)), (time(13, 0), time(17, 0))
 
 
-def load_demo(today: date, seed: int = 7) -> None:
-    """Fill an empty database with the demo practice."""
+def load_demo(today: date, seed: int = 7, country: str = "NL") -> None:
+    """Fill an empty database with the demo practice of that country (NL or BE)."""
     if db.session.scalar(select(func.count(User.id))):
         raise RuntimeError("the database already holds data; the demo goes into an empty one")
-    rng = random.Random(seed)
+    rng, demo = random.Random(seed), COUNTRIES[country]
     practice = Practice.current()
-    practice.name, practice.email, practice.phone = "Fysio Centrum Zuid", "info@example.com", "+31 20 123 4567"
-    practice.timezone, practice.country = "Europe/Amsterdam", "NL"
+    practice.name, practice.phone, practice.timezone = demo.practice
+    practice.email, practice.country = "info@example.com", country
     practice.sms_enabled = True
     create_user(OWNER_EMAIL, "Olga Owner", DEMO_PASSWORD, Role.OWNER)
     desk = create_user(STAFF_EMAIL, "Daan Desk", DEMO_PASSWORD, Role.STAFF)
 
-    centre = Location(name="Centrum", address="Hoofdstraat 12, 1011 AB Amsterdam", sms_note="Bel aan bij nr. 12.")
-    south = Location(name="Zuid", address="Zuidplein 3, 1077 XV Amsterdam", sms_note="Parkeren achter het gebouw.")
-    types = [
-        AppointmentType(name="Intake", duration_minutes=60, colour="#2f7d5b"),
-        AppointmentType(name="Behandeling", duration_minutes=30, colour="#4f7cac"),
-        AppointmentType(name="Kort consult", duration_minutes=15, colour="#c28a2c"),
-        AppointmentType(name="Sportmassage", duration_minutes=45, colour="#9b4f96"),
-    ]
-    practitioners = [Practitioner(name=name) for name in ("Sophie Verbeek", "Mark de Jong", "Lotte Kramer")]
+    centre, south = (Location(name=name, address=address, sms_note=note) for name, address, note in demo.locations)
+    types = [AppointmentType(name=name, duration_minutes=minutes, colour=colour) for name, minutes, colour in
+             zip(demo.types, (60, 30, 15, 45), ("#2f7d5b", "#4f7cac", "#c28a2c", "#9b4f96"))]
+    practitioners = [Practitioner(name=name) for name in demo.practitioners]
     db.session.add_all([centre, south, *types, *practitioners])
     for index, practitioner in enumerate(practitioners):
         for weekday in range(5):
@@ -57,7 +94,7 @@ def load_demo(today: date, seed: int = 7) -> None:
                 practitioner.working_hours.append(
                     WorkingHours(location=location, weekday=weekday, start_time=start, end_time=end)
                 )
-    clients = [_demo_client(rng, n) for n in range(60)]
+    clients = [_demo_client(rng, n, demo) for n in range(60)]
     db.session.add_all(clients)
     db.session.flush()
     for client in clients:  # those who chose SMS gave consent at the desk, a week ago
@@ -80,22 +117,28 @@ def load_demo(today: date, seed: int = 7) -> None:
     replan_upcoming_reminders(utcnow())
 
 
-def _demo_client(rng: random.Random, n: int) -> Client:
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    language = rng.choices(("nl", "de", "en"), weights=(8, 1, 1))[0]
+def _demo_client(rng: random.Random, n: int, demo: Country) -> Client:
+    first, last = rng.choice(demo.first_names), rng.choice(demo.last_names)
+    language = rng.choices(list(demo.languages), weights=list(demo.languages.values()))[0]
     preference = rng.choices(list(Channels), weights=(1, 5, 2, 2))[0]
-    mobile = f"+316{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.8 else ""
+    prefix, low, high = demo.mobile
+    mobile = f"{prefix}{rng.randrange(low, high)}" if rng.random() < 0.8 else ""
     if not mobile and preference.sms:
         preference = Channels.EMAIL
     return Client(
         first_name=first,
         last_name=last,
-        email=f"{first.lower()}.{last.replace(' ', '').lower()}{n}@example.com".replace("ü", "u").replace("ë", "e"),
+        email=f"{_ascii(first)}.{_ascii(last)}{n}@example.com",
         mobile=mobile,
         language=language,
         confirmation_channels=preference,
         reminder_channels=preference,
     )
+
+
+def _ascii(name: str) -> str:
+    """"Dupont-Çelik" -> "dupont-celik": the name as people write it in an e-mail address."""
+    return unicodedata.normalize("NFKD", name.replace(" ", "").lower()).encode("ascii", "ignore").decode()
 
 
 def _fill_block(rng, day, hours, practitioner, types, clients, zone) -> None:
@@ -135,6 +178,12 @@ ERRORS = {MessageStatus.UNDELIVERABLE: "phone switched off or number not in use"
           MessageStatus.UNREACHABLE: "SMS service did not answer after 5 attempts",
           MessageStatus.PROVIDER_REFUSED: "550 5.1.1 mailbox unavailable",
           MessageStatus.PROVIDER_ERROR: "connection refused by the mail server"}
+HISTORY_TEXTS = {  # the gist of what went out, in the client's language
+    "nl": ("Herinnering", "Bevestiging", "uw afspraak op {day} om {time} bij {practice}."),
+    "fr": ("Rappel", "Confirmation", "votre rendez-vous le {day} à {time} chez {practice}."),
+    "de": ("Erinnerung", "Bestätigung", "Ihr Termin am {day} um {time} bei {practice}."),
+    "en": ("Reminder", "Confirmation", "your appointment on {day} at {time} at {practice}."),
+}
 HANDED_OVER = {MessageStatus.DELIVERED, MessageStatus.HANDED_OVER, MessageStatus.UNDELIVERABLE, MessageStatus.EXPIRED,
                MessageStatus.REJECTED}
 
@@ -233,8 +282,9 @@ def _history_messages(rng, appointment_id, row, reminder_due, client, practice, 
                 status, reason, _ = rng.choices(outcomes, weights=[weight for *_, weight in outcomes])[0]
             handed_over_at = due + timedelta(seconds=rng.randint(2, 50)) if status in HANDED_OVER else None
             segments = rng.choices((1, 2), weights=(7, 3))[0] if channel == Channel.SMS and handed_over_at else 0
-            body = (f"{'Herinnering' if kind == MessageKind.REMINDER else 'Bevestiging'}: uw afspraak op "
-                    f"{local:%d-%m-%Y} om {local:%H:%M} bij {practice.name}.")
+            reminder, confirmation, text = HISTORY_TEXTS[client.language]
+            body = f"{reminder if kind == MessageKind.REMINDER else confirmation}: " + text.format(
+                day=f"{local:%d-%m-%Y}", time=f"{local:%H:%M}", practice=practice.name)
             messages.append({
                 "dedupe_key": (f"{appointment_id}:reminder1:{channel}:{start.isoformat()}" if kind == MessageKind.REMINDER
                                else f"{appointment_id}:{kind}:{channel}:{due.isoformat()}"),  # as the planner keys them
