@@ -73,11 +73,13 @@ def consumer_arguments(workers: int = 2) -> list[str]:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def dev(host, port):
+@click.option("--country", type=click.Choice(sorted(COUNTRIES)), default="NL", show_default=True,
+              help="The demo loaded into an empty database: NL, or BE (bilingual, Brussels).")
+def dev(host, port, country):
     """Set up the embedded default (database, demo data) and run the web server and the worker."""
     upgrade()
     if not db.session.scalar(select(func.count(User.id))):
-        load_demo(date.today())
+        load_demo(date.today(), country=country)
     consumer = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", *consumer_arguments()])
     click.echo(
         f"\n  practice runs at http://{host}:{port}/\n"
