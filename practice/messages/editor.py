@@ -16,7 +16,7 @@ from ..extensions import db
 from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
-from .content import moment_variables, text_to_html
+from .content import LINK_KINDS, moment_variables
 
 FIELDS = {Channel.EMAIL: ("subject", "body", "html_body"), Channel.SMS: ("body",)}
 
@@ -57,6 +57,18 @@ def load_source(slot: Slot) -> dict[str, str]:
 def load_own_slots() -> set[Slot]:
     return {Slot(row.kind, row.channel, row.language, row.appointment_type_id)
             for row in db.session.scalars(select(MessageTemplate))}
+
+
+def variables_for(kind: MessageKind) -> list[str]:
+    """The variables the editor offers for a kind: the old date and time where an appointment moved, the
+    reschedule link where messages carry it (the sandbox accepts every variable everywhere)."""
+    moved = kind in (MessageKind.RESCHEDULED, MessageKind.PRACTICE_NOTICE)
+    return [name for name in templating.VARIABLE_ORDER
+            if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")]
+
+
+def uses_link(slot: Slot, fields: dict[str, str]) -> bool:
+    return any("reschedule_link" in templating.variables_used(fields.get(name) or "") for name in FIELDS[slot.channel])
 
 
 def part_of(channel: Channel, name: str) -> str:
@@ -201,7 +213,7 @@ def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
         forcing = sms_rules.unicode_characters(body)
         return Preview(body=body, measure=measured, cost_cents=sms_rules.cost_cents(
             measured.segments, practice.sms_price_cents), pieces=_runs(body, set(forcing)), forcing=tuple(forcing))
-    html = filled["html_body"] if clean.get("html_body") else text_to_html(body)
+    html = filled["html_body"] if clean.get("html_body") else templating.text_to_html(body)
     return Preview(subject=filled["subject"].strip(), body=body, html=html)
 
 
@@ -237,7 +249,8 @@ def overview(types: list[AppointmentType]) -> list[dict]:
 
 LINK_LINES = {"nl": "Past het niet? Verplaats uw afspraak via {{ reschedule_link }}",
               "de": "Passt es nicht? Verschieben Sie Ihren Termin unter {{ reschedule_link }}",
-              "en": "Doesn't suit you? Move your appointment at {{ reschedule_link }}"}
+              "en": "Doesn't suit you? Move your appointment at {{ reschedule_link }}",
+              "fr": "Ce moment ne vous convient pas ? Déplacez votre rendez-vous ici : {{ reschedule_link }}"}
 
 
 def confirmations_without_link() -> list[Slot]:

@@ -65,6 +65,17 @@ def online():
                        missing=editor.confirmations_without_link() if current.online_rescheduling else [])
 
 
+@bp.post("/online/switch-on")
+@owner_required
+def online_switch_on():
+    """The one-click switch beside a template or setting that uses the reschedule link."""
+    services.switch_online_rescheduling_on(Practice.current())
+    if is_htmx():
+        return render_fragment("settings/_online_off.html", switched_on=True)
+    flash(_("Online rescheduling is on: messages carry the link."), "info")
+    return redirect(url_for(".online"), 303)
+
+
 @bp.route("/security", methods=["GET", "POST"])
 @owner_required
 def security():
