@@ -59,6 +59,17 @@ def test_a_client_whose_name_looks_like_markup_reads_it_as_text(app, agenda, smt
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html and "<b>" not in html and "<br>" in html
 
 
+def test_a_french_speaking_client_gets_french_messages(app, agenda, smtp_server):
+    use_smtp(app, smtp_server)
+    book(app, agenda, make_client(app, email="zoe@example.be", language="fr"), day=date(2026, 12, 7), hour=10)
+    assert send_due(app) == 1
+    [received] = smtp_server.inbox.to("zoe@example.be")
+    text, html = parts(received)
+    assert received["Subject"] == "Confirmation de votre rendez-vous du lundi 7 décembre 2026"
+    assert text.startswith("Bonjour Anna de Vries,") and "lundi 7 décembre 2026 à 10:00" in text
+    assert "<p>Bonjour Anna de Vries,</p>" in html
+
+
 def test_the_rescheduled_email_names_the_old_and_the_new_time(app, agenda, smtp_server):
     use_smtp(app, smtp_server)
     appointment_id = book(app, agenda, make_client(app, email="moved@example.nl"), day=date(2026, 12, 7), hour=10)
