@@ -97,9 +97,15 @@ def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
 
 def explain(problem: templating.TemplateProblem):
     line, kind = problem.line or 1, problem.kind
-    if kind == "syntax":
-        return _l("Line %(line)d cannot be read: %(detail)s. Check that every {{ has its }} and every "
-                  "{%% if %%} its {%% endif %%}.", line=line, detail=problem.detail)
+    if kind == "syntax" and problem.detail.lower().startswith("unexpected end of template"):
+        return _l("Line %(line)d cannot be read: the template ends before every {{ has its }} and every {%% if %%} "
+                  "its {%% endif %%}.", line=line)
+    if kind == "syntax" and problem.detail.startswith("Encountered unknown tag"):
+        return _l("Line %(line)d cannot be read: only if, elif, else and endif may stand between {%% and %%}.",
+                  line=line)
+    if kind == "syntax":  # Jinja's own words are English: the line and what to look for
+        return _l("Line %(line)d cannot be read. Check that every {{ has its }} and every {%% if %%} its "
+                  "{%% endif %%}.", line=line)
     if kind == "unknown_variable":
         return _l("Line %(line)d: there is no variable “%(name)s”. Use one of the variables listed beside the "
                   "editor.", line=line, name=problem.detail)
@@ -123,8 +129,7 @@ def explain(problem: templating.TemplateProblem):
     if kind == "too_much_work":
         return _l("This template takes too much work to fill in. Remove repeated filters and comparisons.")
     if kind == "render_error":
-        return _l("This template fails when it is filled in: %(detail)s. Check its filters and conditions.",
-                  detail=problem.detail)
+        return _l("This template fails when it is filled in. Check its filters and conditions.")
     return _l("Line %(line)d: “%(detail)s” is not allowed in a template. Use the listed variables, "
               "if/else and simple filters only.", line=line, detail=problem.detail)
 

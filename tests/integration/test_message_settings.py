@@ -114,3 +114,14 @@ def test_french_is_offered_wherever_a_language_is_chosen(app, owner_browser):
     owner_browser.post("/language", data={"language": "fr", "csrf_token": csrf_token(owner_browser)})
     assert '<html lang="fr">' in owner_browser.get("/clients/new").get_data(as_text=True)
     assert '<option value="fr">Français</option>' in owner_browser.get("/clients/new").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("source", ["Hallo {{ date ", "Hallo\n{% if date %}{{ date }}", "{% foo %}", "{{ date + }}",
+                                    "{{ ) }}"])
+def test_a_template_that_cannot_be_read_is_explained_in_our_own_translatable_words(app, owner_browser, source):
+    owner_browser.post("/language", data={"language": "nl", "csrf_token": csrf_token(owner_browser)})
+    response = owner_browser.post("/messages/templates/confirmation/sms/nl", data={
+        "csrf_token": csrf_token(owner_browser), "body": source, "action": "save"})
+    [alert] = set(re.findall(r'class="field-error" role="alert">([^<]*)<', response.get_data(as_text=True)))
+    assert response.status_code == 422 and re.match(r"(Line|Regel) \d", alert)
+    assert not re.search(r"unexpected|expected|token|statement|Encountered", alert, re.I)  # Jinja's English
