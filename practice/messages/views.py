@@ -7,7 +7,7 @@ from .. import catalogue, localtime
 from ..errors import FieldError
 from ..extensions import csrf, db, limiter
 from ..htmx import is_htmx, render_fragment, render_page
-from ..enums import Channel, LANGUAGES, Language, MessageKind, MessageStatus
+from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
 from ..models import Appointment, Practice
 from ..web import day_argument, owner_required, public, show_error
 from . import editor, planning, reports
@@ -95,8 +95,7 @@ def _usage_months():
 @owner_required
 def templates():
     types = catalogue.load_appointment_types(with_inactive=True)
-    return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types),
-                       languages=list(Language), types=types)
+    return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types), types=types)
 
 
 @bp.get("/messages/templates/<kind>/<channel>")
@@ -133,7 +132,7 @@ def template_edit(kind, channel, language):
     types = catalogue.load_appointment_types(with_inactive=True)
     return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
                        own=editor.load_own(slot) is not None, types=types, variables=editor.variables_for(slot.kind),
-                       languages=list(Language), uses_link=editor.uses_link(slot, form.data),
+                       uses_link=editor.uses_link(slot, form.data),
                        preview=editor.preview(slot, form.data, Practice.current()) if problem is None
                        else editor.Preview(problem=problem))
 
