@@ -121,7 +121,7 @@ def forecast(days):
 
 @click.group()
 def translations():
-    """Keep the nl, de and en catalogues in step with the code."""
+    """Keep the catalogue of every language in step with the code."""
 
 
 @translations.command("update")

@@ -22,6 +22,7 @@ class Language(Labelled):
     NL = "nl", "Nederlands"
     DE = "de", "Deutsch"
     EN = "en", "English"
+    FR = "fr", "Français"
 
 
 LANGUAGES = tuple(language.value for language in Language)
@@ -188,6 +189,7 @@ class AuditAction(Labelled):
     APPOINTMENT_MOVED_ONLINE = "appointment_moved_online", _l("Moved online by the client"), AuditSubject.APPOINTMENT
     APPOINTMENT_CANCELLED = "appointment_cancelled", _l("Appointment cancelled"), AuditSubject.APPOINTMENT
     APPOINTMENT_NO_SHOW = "appointment_no_show", _l("Marked as no-show"), AuditSubject.APPOINTMENT
+    CONFIRMATION_RESENT = "confirmation_resent", _l("Confirmation sent again"), AuditSubject.APPOINTMENT
     CLIENT_CREATED = "client_created", _l("Client card created"), AuditSubject.CLIENT
     CLIENT_CHANGED = "client_changed", _l("Client card changed"), AuditSubject.CLIENT
     CONSENT_GRANTED = "consent_granted", _l("SMS consent registered"), AuditSubject.CLIENT

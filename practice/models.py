@@ -330,6 +330,9 @@ class Message(db.Model):
     final_write_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # An attempt's outcome could not be known: the message may have arrived (messages/sending.py).
     in_doubt: Mapped[bool] = mapped_column(default=False)
+    # A notice about a move (rescheduled, or the practice's notice of an online move): where the appointment was
+    # before, for the old date and time in its text.
+    moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,12 +13,14 @@ cannot blow up a send either: what fails is refused as a TemplateProblem, the on
 The vocabulary, the limits and the worst-case arithmetic are in template_rules.py.
 Pure: no Flask, no ORM.
 """
+import re
 import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import escape
 
 from .template_rules import (
     ALLOWED_NODES, FILTERS, LIMITS, MAX_DEPTH, MAX_LENGTH, MAX_NODES, MAX_NUMBER, TRUNCATE_LEEWAY, VARIABLE_MAX_LENGTHS,
@@ -26,7 +28,7 @@ from .template_rules import (
 )
 
 __all__ = ["LIMITS", "MAX_LENGTH", "MAX_NUMBER", "MAX_DEPTH", "MAX_NODES", "VARIABLE_ORDER", "TemplateProblem",
-           "check", "longest", "normalise", "render", "variables_used"]
+           "check", "longest", "normalise", "render", "text_to_html", "variables_used"]
 
 
 def _environment(limit: Limit, html: bool) -> ImmutableSandboxedEnvironment:
@@ -214,3 +216,24 @@ def variables_used(source: str) -> list[str]:
     except (TemplateSyntaxError, RecursionError, ValueError, OverflowError):  # a template stored before the check
         return []
     return [name for name in VARIABLE_ORDER if name in names]
+
+
+# A web address in a plain text, without the punctuation that ends the sentence around it.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+
+
+def text_to_html(text: str) -> str:
+    """A filled-in plain text as an e-mail's HTML part: a paragraph per blank line, <br> per line break, web
+    addresses as links, and everything else escaped (a client called "<b>" reads as just that)."""
+    paragraphs = [paragraph.strip("\n") for paragraph in re.split(r"\n[ \t]*\n", text) if paragraph.strip()]
+    return "".join("<p>" + "<br>\n".join(_linked(line) for line in paragraph.split("\n")) + "</p>\n"
+                   for paragraph in paragraphs)
+
+
+def _linked(line: str) -> str:
+    pieces, done = [], 0
+    for found in _WEB_ADDRESS.finditer(line):
+        address = escape(found.group())
+        pieces += [escape(line[done:found.start()]), f'<a href="{address}">{address}</a>']
+        done = found.end()
+    return "".join(map(str, pieces + [escape(line[done:])]))

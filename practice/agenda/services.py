@@ -99,7 +99,7 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     else:
         audit.record(AuditAction.APPOINTMENT_CHANGED, appointment.id, _described(appointment, tz))
     _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
-                          moved_online_from=before[0] if online and moved else None)
+                          moved_from=before[0] if moved else None, online=online)
     return appointment
 
 
@@ -132,15 +132,15 @@ def _described(appointment: Appointment, tz: str) -> str:
 
 
 def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
-                          moved_online_from: datetime | None = None) -> None:
+                          moved_from: datetime | None = None, online: bool = False) -> None:
     """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
     have the notices sent right away (the worker's minute round would catch them too)."""
     now, practice = utcnow(), Practice.current()
-    notices = planning.plan_change(appointment, kind, now) if kind else []
-    if moved_online_from is not None:
-        db.session.add(OnlineMove(appointment=appointment, from_start=moved_online_from, to_start=appointment.start,
+    notices = planning.plan_change(appointment, kind, now, moved_from) if kind else []
+    if online and moved_from is not None:
+        db.session.add(OnlineMove(appointment=appointment, from_start=moved_from, to_start=appointment.start,
                                   moved_at=now))
-        notices.append(planning.plan_practice_notice(appointment, practice, now))
+        notices.append(planning.plan_practice_notice(appointment, practice, now, moved_from))
     planning.plan_reminders(appointment, practice, now)
     db.session.commit()
     messages_planned.send(current_app._get_current_object(),

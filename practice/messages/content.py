@@ -1,20 +1,20 @@
 """What a message says: the template that applies, its variables in the client's language and the practice's
 time zone, the rendered text, and the e-mail it becomes (with its calendar file)."""
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from babel.dates import format_date
 from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import escape
 from sqlalchemy import select
 
 from .. import links, localtime, templating
 from ..channels.email import Email, Outgoing, appointment_ics, compose, message_id
-from ..enums import AppointmentStatus, Channel, MessageKind
+from ..enums import Channel, MessageKind
 from ..extensions import db
-from ..models import Appointment, Message, MessageTemplate, OnlineMove, Practice
+from ..models import Appointment, Message, MessageTemplate, Practice
+from ..rescheduling import why_not_movable
 from .defaults import DEFAULTS
 
 LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
@@ -63,7 +63,7 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
     local = localtime.local(moment, tz)
-    day, clock = _spoken_date(local.date(), language), local.strftime("%H:%M")  # HH:mm, the same in nl, de, en
+    day, clock = _spoken_date(local.date(), language), local.strftime("%H:%M")  # HH:mm, the same in nl, de, en and fr
     values = {f"{prefix}date": day, f"{prefix}time": clock}
     return values if prefix else {**values, "date_time": f"{day} {clock}"}
 
@@ -75,17 +75,15 @@ def render_message(message: Message, practice: Practice) -> dict | None:
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:
         return None
-    link = ""
-    if (practice.online_rescheduling and message.kind in LINK_KINDS
-            and appointment.status == AppointmentStatus.BOOKED):
-        link = reschedule_url(appointment)
-    values = variables(appointment, practice, message.language, old_start=_moved_from(message),
-                       reschedule_link=link)
+    # No link the public page would refuse: switched off, cancelled, past, or already inside the cutoff.
+    offered = message.kind in LINK_KINDS and why_not_movable(appointment, practice, datetime.now(UTC)) is None
+    values = variables(appointment, practice, message.language, old_start=message.moved_from,
+                       reschedule_link=reschedule_url(appointment) if offered else "")
     if message.channel == Channel.SMS:
         return {"subject": "", "body": templating.render(source["body"], values, part="sms").strip()}
     body = templating.render(source["body"], values, part="text").strip()
     html = (templating.render(source["html_body"], values, part="html") if source.get("html_body")
-            else text_to_html(body))
+            else templating.text_to_html(body))
     return {"subject": templating.render(source["subject"], values, part="subject").strip(), "body": body,
             "html": html}
 
@@ -107,26 +105,14 @@ def account_message(message: Message, practice: Practice) -> dict:
             subject = _("A new password for %(practice)s", practice=practice.name)
             body = _("Hello,\n\nChoose a new password here within an hour:\n\n%(link)s\n\nThe link works once. If you "
                      "did not ask for this, you can ignore this e-mail: your password stays as it is.", link=url)
-    return {"subject": str(subject), "body": str(body), "html": text_to_html(str(body)), "kept": str(body).replace(url, "…")}
-
-
-def _moved_from(message: Message) -> datetime | None:
-    """For the practice's notice about an online move: where the appointment was before."""
-    if message.kind != MessageKind.PRACTICE_NOTICE:
-        return None
-    return db.session.scalar(select(OnlineMove.from_start).where(OnlineMove.appointment_id == message.appointment_id)
-                             .order_by(OnlineMove.id.desc()).limit(1))
+    return {"subject": str(subject), "body": str(body), "html": templating.text_to_html(str(body)),
+            "kept": str(body).replace(url, "…")}
 
 
 @lru_cache(maxsize=4096)
 def _spoken_date(day, language: str) -> str:
     """"maandag 7 december 2026": the same few days come up for every message of a run."""
     return format_date(day, "full", locale=language)
-
-
-def text_to_html(text: str) -> str:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def issue_token(appointment: Appointment) -> str:

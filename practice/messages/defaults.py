@@ -24,18 +24,22 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "body": "Beste {{ client_name }},\n\nWij herinneren u graag aan uw afspraak:\n\n"
                 "{{ appointment_type }} bij {{ practitioner }}\n{{ date }} om {{ time }}\n"
                 "{{ location }}, {{ location_address }}\n\n"
-                "Verhinderd? Laat het ons tijdig weten via {{ practice_phone }}.\n\n"
+                "{% if reschedule_link %}Past het niet meer? Verplaats uw afspraak via {{ reschedule_link }}\n\n"
+                "{% endif %}Verhinderd? Laat het ons tijdig weten via {{ practice_phone }}.\n\n"
                 "Met vriendelijke groet,\n{{ practice_name }}\n"},
     (K.REMINDER, S, "nl"): {
         "body": "Herinnering {{ practice_name }}: {{ date }} om {{ time }} bij {{ practitioner }}, {{ location }}. "
                 "{{ location_sms_note }}"},
     (K.RESCHEDULED, E, "nl"): {
         "subject": "Uw afspraak is verplaatst naar {{ date }} om {{ time }}",
-        "body": "Beste {{ client_name }},\n\nUw afspraak is verplaatst.\n\nNieuw: {{ date }} om {{ time }}\n"
+        "body": "Beste {{ client_name }},\n\nUw afspraak is verplaatst.\n\nEerst: {{ old_date }} om {{ old_time }}\n"
+                "Nieuw: {{ date }} om {{ time }}\n"
                 "{{ appointment_type }} bij {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
-                "Met vriendelijke groet,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+                "{% if reschedule_link %}Past het nieuwe tijdstip niet? Verplaats uw afspraak via {{ reschedule_link }}"
+                "\n\n{% endif %}Met vriendelijke groet,\n{{ practice_name }}\n{{ practice_phone }}\n"},
     (K.RESCHEDULED, S, "nl"): {
-        "body": "{{ practice_name }}: uw afspraak is verplaatst naar {{ date }} om {{ time }}, {{ location }}."},
+        "body": "{{ practice_name }}: uw afspraak van {{ old_date }} {{ old_time }} is verplaatst naar {{ date }} om "
+                "{{ time }}, {{ location }}."},
     (K.CANCELLED, E, "nl"): {
         "subject": "Uw afspraak op {{ date }} is geannuleerd",
         "body": "Beste {{ client_name }},\n\nUw afspraak op {{ date }} om {{ time }} bij {{ practitioner }} "
@@ -64,18 +68,22 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "body": "Guten Tag {{ client_name }},\n\nwir erinnern Sie an Ihren Termin:\n\n"
                 "{{ appointment_type }} bei {{ practitioner }}\n{{ date }} um {{ time }}\n"
                 "{{ location }}, {{ location_address }}\n\n"
-                "Verhindert? Bitte sagen Sie rechtzeitig ab: {{ practice_phone }}.\n\n"
+                "{% if reschedule_link %}Passt es nicht mehr? Verschieben Sie Ihren Termin unter {{ reschedule_link }}"
+                "\n\n{% endif %}Verhindert? Bitte sagen Sie rechtzeitig ab: {{ practice_phone }}.\n\n"
                 "Mit freundlichen Grüßen\n{{ practice_name }}\n"},
     (K.REMINDER, S, "de"): {
         "body": "Erinnerung {{ practice_name }}: {{ date }} um {{ time }} bei {{ practitioner }}, {{ location }}. "
                 "{{ location_sms_note }}"},
     (K.RESCHEDULED, E, "de"): {
         "subject": "Ihr Termin wurde auf {{ date }} um {{ time }} verschoben",
-        "body": "Guten Tag {{ client_name }},\n\nIhr Termin wurde verschoben.\n\nNeu: {{ date }} um {{ time }}\n"
+        "body": "Guten Tag {{ client_name }},\n\nIhr Termin wurde verschoben.\n\nBisher: {{ old_date }} um {{ old_time }}\n"
+                "Neu: {{ date }} um {{ time }}\n"
                 "{{ appointment_type }} bei {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
-                "Mit freundlichen Grüßen\n{{ practice_name }}\n{{ practice_phone }}\n"},
+                "{% if reschedule_link %}Passt der neue Termin nicht? Verschieben Sie ihn unter {{ reschedule_link }}\n\n"
+                "{% endif %}Mit freundlichen Grüßen\n{{ practice_name }}\n{{ practice_phone }}\n"},
     (K.RESCHEDULED, S, "de"): {
-        "body": "{{ practice_name }}: Ihr Termin wurde auf {{ date }} um {{ time }} verschoben, {{ location }}."},
+        "body": "{{ practice_name }}: Ihr Termin vom {{ old_date }} {{ old_time }} wurde auf {{ date }} um {{ time }} "
+                "verschoben, {{ location }}."},
     (K.CANCELLED, E, "de"): {
         "subject": "Ihr Termin am {{ date }} wurde abgesagt",
         "body": "Guten Tag {{ client_name }},\n\nIhr Termin am {{ date }} um {{ time }} bei {{ practitioner }} "
@@ -104,6 +112,7 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "body": "Dear {{ client_name }},\n\nThis is a reminder of your appointment:\n\n"
                 "{{ appointment_type }} with {{ practitioner }}\n{{ date }} at {{ time }}\n"
                 "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Does it no longer suit you? Move it at {{ reschedule_link }}\n\n{% endif %}"
                 "Cannot make it? Please let us know in time: {{ practice_phone }}.\n\n"
                 "Kind regards,\n{{ practice_name }}\n"},
     (K.REMINDER, S, "en"): {
@@ -111,11 +120,14 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
                 "{{ location_sms_note }}"},
     (K.RESCHEDULED, E, "en"): {
         "subject": "Your appointment has moved to {{ date }} at {{ time }}",
-        "body": "Dear {{ client_name }},\n\nYour appointment has been moved.\n\nNew: {{ date }} at {{ time }}\n"
+        "body": "Dear {{ client_name }},\n\nYour appointment has been moved.\n\nWas: {{ old_date }} at {{ old_time }}\n"
+                "New: {{ date }} at {{ time }}\n"
                 "{{ appointment_type }} with {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Does the new time not suit you? Move it at {{ reschedule_link }}\n\n{% endif %}"
                 "Kind regards,\n{{ practice_name }}\n{{ practice_phone }}\n"},
     (K.RESCHEDULED, S, "en"): {
-        "body": "{{ practice_name }}: your appointment has moved to {{ date }} at {{ time }}, {{ location }}."},
+        "body": "{{ practice_name }}: your appointment of {{ old_date }} {{ old_time }} has moved to {{ date }} at "
+                "{{ time }}, {{ location }}."},
     (K.CANCELLED, E, "en"): {
         "subject": "Your appointment on {{ date }} has been cancelled",
         "body": "Dear {{ client_name }},\n\nYour appointment on {{ date }} at {{ time }} with {{ practitioner }} "
@@ -128,4 +140,51 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "subject": "Moved online: {{ client_name }} to {{ date }} {{ time }}",
         "body": "{{ client_name }} moved their appointment ({{ appointment_type }} with {{ practitioner }}) online "
                 "from {{ old_date }} {{ old_time }} to {{ date }} {{ time }}, {{ location }}.\n"},
+    # --- Français ---
+    (K.CONFIRMATION, E, "fr"): {
+        "subject": "Confirmation de votre rendez-vous du {{ date }}",
+        "body": "Bonjour {{ client_name }},\n\nNous vous confirmons votre rendez-vous :\n\n"
+                "{{ appointment_type }} avec {{ practitioner }}\n{{ date }} à {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Ce moment ne vous convient finalement pas ? Déplacez votre rendez-vous ici : "
+                "{{ reschedule_link }}\n\n{% endif %}"
+                "Bien cordialement,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.CONFIRMATION, S, "fr"): {
+        "body": "{{ practice_name }} : rendez-vous confirmé le {{ date }} à {{ time }} avec {{ practitioner }}, "
+                "{{ location }}. {{ location_sms_note }}"},
+    (K.REMINDER, E, "fr"): {
+        "subject": "Rappel : votre rendez-vous du {{ date }} à {{ time }}",
+        "body": "Bonjour {{ client_name }},\n\nNous vous rappelons votre rendez-vous :\n\n"
+                "{{ appointment_type }} avec {{ practitioner }}\n{{ date }} à {{ time }}\n"
+                "{{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Ce moment ne vous convient plus ? Déplacez votre rendez-vous ici : "
+                "{{ reschedule_link }}\n\n{% endif %}"
+                "Un empêchement ? Merci de nous prévenir à temps au {{ practice_phone }}.\n\n"
+                "Bien cordialement,\n{{ practice_name }}\n"},
+    (K.REMINDER, S, "fr"): {
+        "body": "Rappel {{ practice_name }} : {{ date }} à {{ time }} avec {{ practitioner }}, {{ location }}. "
+                "{{ location_sms_note }}"},
+    (K.RESCHEDULED, E, "fr"): {
+        "subject": "Votre rendez-vous a été déplacé au {{ date }} à {{ time }}",
+        "body": "Bonjour {{ client_name }},\n\nVotre rendez-vous a été déplacé.\n\n"
+                "Ancien horaire : {{ old_date }} à {{ old_time }}\nNouvel horaire : {{ date }} à {{ time }}\n"
+                "{{ appointment_type }} avec {{ practitioner }}, {{ location }}, {{ location_address }}\n\n"
+                "{% if reschedule_link %}Ce nouvel horaire ne vous convient pas ? Déplacez votre rendez-vous ici : "
+                "{{ reschedule_link }}\n\n{% endif %}"
+                "Bien cordialement,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.RESCHEDULED, S, "fr"): {
+        "body": "{{ practice_name }} : votre rendez-vous du {{ old_date }} à {{ old_time }} est déplacé au {{ date }} "
+                "à {{ time }}, {{ location }}."},
+    (K.CANCELLED, E, "fr"): {
+        "subject": "Votre rendez-vous du {{ date }} est annulé",
+        "body": "Bonjour {{ client_name }},\n\nVotre rendez-vous du {{ date }} à {{ time }} avec {{ practitioner }} "
+                "est annulé.\n\nPour prendre un nouveau rendez-vous, appelez-nous au {{ practice_phone }}.\n\n"
+                "Bien cordialement,\n{{ practice_name }}\n"},
+    (K.CANCELLED, S, "fr"): {
+        "body": "{{ practice_name }} : votre rendez-vous du {{ date }} à {{ time }} est annulé. "
+                "Nouveau rendez-vous ? Appelez le {{ practice_phone }}."},
+    (K.PRACTICE_NOTICE, E, "fr"): {
+        "subject": "Déplacé en ligne : {{ client_name }} au {{ date }} {{ time }}",
+        "body": "{{ client_name }} a déplacé son rendez-vous en ligne ({{ appointment_type }} avec {{ practitioner }}) "
+                "du {{ old_date }} {{ old_time }} au {{ date }} {{ time }}, {{ location }}.\n"},
 }

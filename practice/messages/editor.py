@@ -16,7 +16,7 @@ from ..extensions import db
 from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
-from .content import moment_variables, text_to_html
+from .content import LINK_KINDS, moment_variables
 
 FIELDS = {Channel.EMAIL: ("subject", "body", "html_body"), Channel.SMS: ("body",)}
 
@@ -59,6 +59,18 @@ def load_own_slots() -> set[Slot]:
             for row in db.session.scalars(select(MessageTemplate))}
 
 
+def variables_for(kind: MessageKind) -> list[str]:
+    """The variables the editor offers for a kind: the old date and time where an appointment moved, the
+    reschedule link where messages carry it (the sandbox accepts every variable everywhere)."""
+    moved = kind in (MessageKind.RESCHEDULED, MessageKind.PRACTICE_NOTICE)
+    return [name for name in templating.VARIABLE_ORDER
+            if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")]
+
+
+def uses_link(slot: Slot, fields: dict[str, str]) -> bool:
+    return any("reschedule_link" in templating.variables_used(fields.get(name) or "") for name in FIELDS[slot.channel])
+
+
 def part_of(channel: Channel, name: str) -> str:
     """Which of templating.LIMITS a field is held to: an SMS body, an e-mail's text, HTML or subject."""
     if name == "body":
@@ -85,9 +97,15 @@ def checked(slot: Slot, fields: dict[str, str]) -> dict[str, str]:
 
 def explain(problem: templating.TemplateProblem):
     line, kind = problem.line or 1, problem.kind
-    if kind == "syntax":
-        return _l("Line %(line)d cannot be read: %(detail)s. Check that every {{ has its }} and every "
-                  "{%% if %%} its {%% endif %%}.", line=line, detail=problem.detail)
+    if kind == "syntax" and problem.detail.lower().startswith("unexpected end of template"):
+        return _l("Line %(line)d cannot be read: the template ends before every {{ has its }} and every {%% if %%} "
+                  "its {%% endif %%}.", line=line)
+    if kind == "syntax" and problem.detail.startswith("Encountered unknown tag"):
+        return _l("Line %(line)d cannot be read: only if, elif, else and endif may stand between {%% and %%}.",
+                  line=line)
+    if kind == "syntax":  # Jinja's own words are English: the line and what to look for
+        return _l("Line %(line)d cannot be read. Check that every {{ has its }} and every {%% if %%} its "
+                  "{%% endif %%}.", line=line)
     if kind == "unknown_variable":
         return _l("Line %(line)d: there is no variable “%(name)s”. Use one of the variables listed beside the "
                   "editor.", line=line, name=problem.detail)
@@ -111,8 +129,7 @@ def explain(problem: templating.TemplateProblem):
     if kind == "too_much_work":
         return _l("This template takes too much work to fill in. Remove repeated filters and comparisons.")
     if kind == "render_error":
-        return _l("This template fails when it is filled in: %(detail)s. Check its filters and conditions.",
-                  detail=problem.detail)
+        return _l("This template fails when it is filled in. Check its filters and conditions.")
     return _l("Line %(line)d: “%(detail)s” is not allowed in a template. Use the listed variables, "
               "if/else and simple filters only.", line=line, detail=problem.detail)
 
@@ -201,7 +218,7 @@ def preview(slot: Slot, fields: dict[str, str], practice: Practice) -> Preview:
         forcing = sms_rules.unicode_characters(body)
         return Preview(body=body, measure=measured, cost_cents=sms_rules.cost_cents(
             measured.segments, practice.sms_price_cents), pieces=_runs(body, set(forcing)), forcing=tuple(forcing))
-    html = filled["html_body"] if clean.get("html_body") else text_to_html(body)
+    html = filled["html_body"] if clean.get("html_body") else templating.text_to_html(body)
     return Preview(subject=filled["subject"].strip(), body=body, html=html)
 
 
@@ -237,7 +254,8 @@ def overview(types: list[AppointmentType]) -> list[dict]:
 
 LINK_LINES = {"nl": "Past het niet? Verplaats uw afspraak via {{ reschedule_link }}",
               "de": "Passt es nicht? Verschieben Sie Ihren Termin unter {{ reschedule_link }}",
-              "en": "Doesn't suit you? Move your appointment at {{ reschedule_link }}"}
+              "en": "Doesn't suit you? Move your appointment at {{ reschedule_link }}",
+              "fr": "Ce moment ne vous convient pas ? Déplacez votre rendez-vous ici : {{ reschedule_link }}"}
 
 
 def confirmations_without_link() -> list[Slot]:

@@ -1,20 +1,29 @@
 """Planning messages: the notices a change of an appointment calls for and its reminders, in the same transaction
-as the change (nothing here commits but replan_upcoming_reminders), and why a message could not go out."""
+as the change (nothing here commits but resend_confirmation and replan_upcoming_reminders), and why a message could
+not go out."""
 from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import and_, false, not_, select, true, update
 from sqlalchemy.orm import joinedload
 
 from .. import schedule
-from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, NotSentReason
+from ..audit import services as audit
+from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, MessageStatus, NotSentReason
+from ..errors import FieldError
 from ..extensions import db
-from ..models import Appointment, Client, Message, Practice, utcnow
+from ..models import Appointment, Client, Message, MessageEvent, Practice, utcnow
+from ..signals import messages_planned
 
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
 
-def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> list[Message]:
+def plan_change(appointment: Appointment, kind: MessageKind, now: datetime,
+                moved_from: datetime | None = None) -> list[Message]:
     """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due now.
+    `moved_from`: for a move, where the appointment was (the notice names the old time and the new).
 
     Change notices not yet sent for an earlier version of the appointment are withdrawn first.
     Not committed: the caller commits them with the change itself.
@@ -24,16 +33,38 @@ def plan_change(appointment: Appointment, kind: MessageKind, now: datetime) -> l
                               Message.kind.in_(CHANGE_KINDS))
         .values(status=MessageStatus.WITHDRAWN, status_at=now))
     # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice, and rightly so.
-    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
+    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}",
+                  moved_from=moved_from)
             for channel in appointment.confirmation_channels.channels]
 
 
-def plan_practice_notice(appointment: Appointment, practice: Practice, now: datetime) -> Message:
-    """An e-mail to the practice itself about a change a client made online. Not committed."""
+def resend_confirmation(appointment: Appointment, now: datetime) -> list[Message]:
+    """The confirmation once more, on the appointment's confirmation channels, through the outbox like any
+    message; its history and the appointment's trail say it was sent again on request. FieldError, and nothing
+    planned, for a cancelled or past appointment."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise FieldError(_l("This appointment is not booked, so no confirmation is sent."))
+    if appointment.start <= now:
+        raise FieldError(_l("This appointment has passed, so no confirmation is sent."))
+    if not appointment.confirmation_channels.channels:
+        raise FieldError(_l("This appointment gets no confirmations: its confirmation channels are set to none."))
+    messages = plan_change(appointment, MessageKind.CONFIRMATION, now)
+    for message in messages:
+        message.events.append(MessageEvent(status=message.status, at=now, detail="sent again on request"))
+    audit.record(AuditAction.CONFIRMATION_RESENT, appointment.id, ", ".join(message.channel for message in messages))
+    db.session.commit()
+    messages_planned.send(current_app._get_current_object(),
+                          message_ids=[message.id for message in messages if message.status == MessageStatus.PLANNED])
+    return messages
+
+
+def plan_practice_notice(appointment: Appointment, practice: Practice, now: datetime,
+                         moved_from: datetime) -> Message:
+    """An e-mail to the practice itself about a move a client made online (from `moved_from`). Not committed."""
     message = Message(dedupe_key=f"{appointment.id}:{MessageKind.PRACTICE_NOTICE}:{now.isoformat()}",
                       appointment=appointment, kind=MessageKind.PRACTICE_NOTICE, channel=Channel.EMAIL,
                       due_at=now, language=practice_language(practice), status=MessageStatus.PLANNED,
-                      status_at=now, recipient=practice.email)
+                      status_at=now, recipient=practice.email, moved_from=moved_from)
     reason = reason_not_to_send(message, practice)
     if reason:
         message.status, message.reason = MessageStatus.NOT_SENT, reason
@@ -91,9 +122,11 @@ def plan_reminders(appointment: Appointment, practice: Practice, now: datetime,
     return planned
 
 
-def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due: datetime, key: str) -> Message:
+def _plan(appointment: Appointment, kind: MessageKind, channel: Channel, *, due: datetime, key: str,
+          moved_from: datetime | None = None) -> Message:
     client = appointment.client
     message = Message(dedupe_key=key, appointment=appointment, kind=kind, channel=channel, due_at=due,
+                      moved_from=moved_from,
                       language=client.language, status=MessageStatus.PLANNED, status_at=utcnow(),
                       recipient=client.email if channel == Channel.EMAIL else client.mobile)
     reason = reason_not_to_send(message, Practice.current())

@@ -1,17 +1,16 @@
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .. import catalogue, localtime
 from ..errors import FieldError
-from ..extensions import csrf, limiter
-from ..htmx import render_fragment, render_page
+from ..extensions import csrf, db, limiter
+from ..htmx import is_htmx, render_fragment, render_page
 from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
-from ..models import Practice
-from ..templating import VARIABLE_ORDER
+from ..models import Appointment, Practice
 from ..web import day_argument, owner_required, public, show_error
-from . import editor, reports
+from . import editor, planning, reports
 from . import forecast as message_forecast
 from . import log as message_log
 from . import usage as message_usage
@@ -47,6 +46,25 @@ def message(message_id):
     return render_page("messages/message.html", "messages/_message.html", message=found)
 
 
+@bp.post("/messages/appointments/<int:appointment_id>/resend-confirmation")
+def resend_confirmation(appointment_id):
+    """The appointment panel's "Resend confirmation": its messages section again, with the new confirmation or the
+    reason it was refused."""
+    appointment = db.get_or_404(Appointment, appointment_id)
+    try:
+        planning.resend_confirmation(appointment, datetime.now(UTC))
+    except FieldError as refused:
+        problem, status = refused.message, 422
+    else:
+        problem, status = None, 200
+    if not is_htmx():
+        flash(problem or _("The confirmation is being sent again."), "error" if problem else "info")
+        return redirect(url_for("agenda.appointment", appointment_id=appointment.id), 303)
+    return render_fragment("messages/_appointment_messages.html", status, appointment=appointment,
+                           appointment_messages=message_log.load_for_appointment(appointment.id, Practice.current()),
+                           resend_problem=problem, resent=problem is None)
+
+
 # --- usage and invoices (owner) ------------------------------------------------------------------------------
 
 @bp.get("/messages/usage")
@@ -77,8 +95,17 @@ def _usage_months():
 @owner_required
 def templates():
     types = catalogue.load_appointment_types(with_inactive=True)
-    return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types),
-                       languages=LANGUAGES, types=types)
+    return render_page("messages/templates.html", "messages/templates.html", rows=editor.overview(types), types=types)
+
+
+@bp.get("/messages/templates/<kind>/<channel>")
+@owner_required
+def template_for_type(kind, channel):
+    """The overview's "write one for a type" form: to the editor of that type's template in the chosen language."""
+    language = request.args.get("language", "")
+    slot = _slot(kind, channel, language if language in LANGUAGES else LANGUAGES[0])
+    return redirect(url_for(".template_edit", kind=slot.kind, channel=slot.channel, language=slot.language,
+                            type=slot.type_id))
 
 
 @bp.route("/messages/templates/<kind>/<channel>/<language>", methods=["GET", "POST"])
@@ -104,7 +131,8 @@ def template_edit(kind, channel, language):
         status = 400
     types = catalogue.load_appointment_types(with_inactive=True)
     return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
-                       own=editor.load_own(slot) is not None, types=types, variables=VARIABLE_ORDER,
+                       own=editor.load_own(slot) is not None, types=types, variables=editor.variables_for(slot.kind),
+                       uses_link=editor.uses_link(slot, form.data),
                        preview=editor.preview(slot, form.data, Practice.current()) if problem is None
                        else editor.Preview(problem=problem))
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import links, localtime
+from ..rescheduling import why_not_movable
 from ..agenda import services as agenda
 from ..availability import Interval, free_times
 from ..errors import FieldError
@@ -34,20 +35,6 @@ def _moved_enough(appointment: Appointment, practice: Practice, now: datetime):
                   "Please call us to change it.", count=practice.reschedule_moves_per_link)
     if last is not None and now - last.replace(tzinfo=last.tzinfo or UTC) < BETWEEN_MOVES:
         return _l("This appointment was moved a moment ago. Please wait a few minutes before moving it again.")
-    return None
-
-
-def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):
-    """None if the client may move it online now, else the reason to show them."""
-    if not practice.online_rescheduling:
-        return _l("This appointment can no longer be moved online.")
-    if appointment.status == AppointmentStatus.CANCELLED:
-        return _l("This appointment has been cancelled, so it can no longer be moved online.")
-    if appointment.status != AppointmentStatus.BOOKED or appointment.start <= now:
-        return _l("This appointment has passed.")
-    if appointment.start - now < timedelta(hours=practice.reschedule_cutoff_hours):
-        return _l("Appointments can be moved online up to %(hours)d hours before they start; this one is too close.",
-                  hours=practice.reschedule_cutoff_hours)
     return None
 
 

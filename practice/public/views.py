@@ -12,6 +12,7 @@ from ..extensions import limiter
 from ..htmx import render_fragment, render_page
 from ..web import day_argument, public
 from ..models import Practice
+from ..rescheduling import why_not_movable
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/r")
@@ -25,43 +26,61 @@ def _limit() -> str:
 @public
 @limiter.limit(_limit)
 def appointment(token):
+    """The page. A time chosen (`start`) is shown beside the current one with a confirm button; only the confirm
+    form's POST (action=confirm) moves the appointment."""
     found, settings, now, refusal = _opened(token)
     if refusal:
         status = 200 if request.method == "GET" else 409
         return render_template("public/closed.html", appointment=found, reason=refusal), status
     first, last = services.bookable_days(settings, now)
     day = day_argument("day", posted=True) or localtime.local_date(found.start, settings.timezone)
-    day = min(max(day, first), last)
-    problem, status = None, 200
-    if request.method == "POST":
+    chosen, problem, status = _chosen(found, settings, now)
+    if request.method == "POST" and chosen is None and problem is None:
+        problem, status = _("Choose one of the free times."), 400
+    if chosen is not None and request.method == "POST" and request.form.get("action") == "confirm":
         try:
-            chosen = localtime.parse_moment(request.form.get("start", ""))
-        except ValueError:
-            problem, status = _("Choose one of the free times."), 400
+            services.move_online(found, chosen, settings, now)
+        except FieldError as refused:
+            chosen, problem, status = None, refused.message, 409
         else:
-            try:
-                services.move_online(found, chosen, settings, now)
-            except FieldError as refused:
-                problem, status = refused.message, 409
-                day = localtime.local_date(chosen, settings.timezone)
-            else:
-                return render_template("public/moved.html", appointment=found)
-    times = services.free_times_for(found, day, settings, now)
+            return render_template("public/moved.html", appointment=found)
+    if chosen is not None:
+        day = localtime.local_date(chosen, settings.timezone)
+    day = min(max(day, first), last)
     return render_page("public/appointment.html", "public/_times.html", status, appointment=found, token=token,
-                       day=day, first=first, last=last, times=times, problem=problem)
+                       day=day, first=first, last=last, chosen=chosen, problem=problem,
+                       times=[] if chosen else services.free_times_for(found, day, settings, now))
 
 
 @bp.get("/<token>/times")
 @public
 @limiter.limit(_limit)
 def times(token):
+    """The free times of a day (htmx), or, with `start`, the confirm step for that time."""
     found, settings, now, refusal = _opened(token)
     if refusal:
         return render_fragment("public/_times.html", 409, appointment=found, token=token, day=None, times=[],
-                               problem=refusal)
-    day = day_argument("day") or services.bookable_days(settings, now)[0]
-    return render_fragment("public/_times.html", appointment=found, token=token, day=day,
-                           times=services.free_times_for(found, day, settings, now), problem=None)
+                               chosen=None, problem=refusal)
+    chosen, problem, status = _chosen(found, settings, now)
+    day = (localtime.local_date(chosen, settings.timezone) if chosen
+           else day_argument("day") or services.bookable_days(settings, now)[0])
+    return render_fragment("public/_times.html", status, appointment=found, token=token, day=day, chosen=chosen,
+                           problem=problem, times=[] if chosen else services.free_times_for(found, day, settings, now))
+
+
+def _chosen(found, settings, now):
+    """The time the client tapped, if it is still one of the free times: (start, None, 200); else (None, why,
+    status); (None, None, 200) when none was chosen."""
+    text = request.values.get("start", "")
+    if not text:
+        return None, None, 200
+    try:
+        chosen = localtime.parse_moment(text)
+    except ValueError:
+        return None, _("Choose one of the free times."), 400
+    if chosen not in services.free_times_for(found, localtime.local_date(chosen, settings.timezone), settings, now):
+        return None, _("Sorry, that time is no longer free. Please choose another one."), 409
+    return chosen, None, 200
 
 
 @bp.after_request
@@ -84,7 +103,7 @@ def _opened(token: str):
     online (None when it can)."""
     audit.acting_as(audit.CLIENT)
     found, settings, now = _appointment_or_404(token), Practice.current(), datetime.now(UTC)
-    return found, settings, now, services.why_not_movable(found, settings, now)
+    return found, settings, now, why_not_movable(found, settings, now)
 
 
 def _appointment_or_404(token: str):

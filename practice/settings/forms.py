@@ -2,6 +2,7 @@ from datetime import time
 from zoneinfo import available_timezones
 
 import holidays
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,9 +19,27 @@ from ..models import LONGEST_APPOINTMENT_MINUTES
 from ..web import in_calendar, weekday_names
 
 # The countries whose practices we serve; holidays come from the `holidays` library per country.
-COUNTRIES = [SelectChoice(code, name) for code, name in (
-    ("NL", _l("Netherlands")), ("BE", _l("Belgium")), ("DE", _l("Germany")), ("AT", _l("Austria")),
-    ("CH", _l("Switzerland")), ("LU", _l("Luxembourg")))]
+COUNTRIES = ("NL", "BE", "DE", "AT", "CH", "LU")
+# The time zones of those countries and their neighbours first; then every zone there is.
+NEARBY_ZONES = ("Europe/Amsterdam", "Europe/Brussels", "Europe/Berlin", "Europe/Vienna", "Europe/Zurich",
+                "Europe/Luxembourg", "Europe/Paris", "Europe/London", "Europe/Dublin", "Europe/Copenhagen",
+                "Europe/Prague", "Europe/Warsaw", "Europe/Madrid", "Europe/Lisbon", "Europe/Rome")
+
+
+def country_name(code: str) -> str:
+    """The country's name in the reader's language (Babel's CLDR data): "België", "Belgique", "Belgien"."""
+    return get_locale().territories.get(code, code)
+
+
+def _country_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, country_name(code)) for code in COUNTRIES]
+
+
+def _zone_choices() -> list[SelectChoice]:
+    nearby, everywhere = _l("Common in Europe"), _l("All time zones")
+    return ([SelectChoice(zone, zone.replace("_", " "), optgroup=nearby) for zone in NEARBY_ZONES]
+            + [SelectChoice(zone, zone.replace("_", " "), optgroup=everywhere)
+               for zone in sorted(available_timezones() - set(NEARBY_ZONES))])
 # The note rides along in every SMS about the location, so it must leave room for the rest of the message.
 SMS_NOTE_LIMIT = 124
 
@@ -61,8 +80,11 @@ class ReminderRuleForm(Form):
             self.days.data, self.hours.data = rule.days or self.days.data, rule.hours or self.hours.data
 
 
-class RemindersMixin:
-    """Two reminder slots; `rules()` gives the chosen rules in order, or a form error."""
+class ReminderSlots(Form):
+    """Two reminder slots; `rules()` gives the chosen rules in order, or a form error. On its own (no CSRF, nothing
+    stored) it draws one slot again for the kind just chosen."""
+    first_reminder = FormField(ReminderRuleForm, _l("First reminder"))
+    second_reminder = FormField(ReminderRuleForm, _l("Second reminder"))
 
     def rules(self) -> tuple[schedule.ReminderRule, ...]:
         return tuple(rule for rule in (self._rule(self.first_reminder), self._rule(self.second_reminder)) if rule)
@@ -79,9 +101,7 @@ class RemindersMixin:
             raise
 
 
-class MessagingForm(RemindersMixin, FlaskForm):
-    first_reminder = FormField(ReminderRuleForm, _l("First reminder"))
-    second_reminder = FormField(ReminderRuleForm, _l("Second reminder"))
+class MessagingForm(ReminderSlots, FlaskForm):
     confirmation_email = BooleanField(_l("Send confirmations and change notices by e-mail"))
     confirmation_sms = BooleanField(_l("Send confirmations and change notices by SMS"))
     sms_enabled = BooleanField(_l("SMS through the gateway"))
@@ -115,13 +135,10 @@ class PracticeForm(FlaskForm):
     name = StringField(_l("Practice name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40)])
-    timezone = StringField(_l("Time zone"), validators=[DataRequired()])
-    country = SelectField(_l("Country"), choices=COUNTRIES)
+    timezone = SelectField(_l("Time zone"), choices=_zone_choices,
+                           invalid_choice_message=_l("Choose a time zone from the list."))
+    country = SelectField(_l("Country"), choices=_country_choices)
     subdivision = StringField(_l("Region for public holidays"), validators=[Optional(), Length(max=16)])
-
-    def validate_timezone(self, field):
-        if field.data not in available_timezones():
-            raise ValidationError(_l("Unknown time zone; use a name such as Europe/Amsterdam."))
 
     def validate_subdivision(self, field):
         known = holidays.country_holidays(self.country.data).subdivisions
@@ -156,12 +173,10 @@ class AppointmentTypeForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class AppointmentTypeRemindersForm(RemindersMixin, FlaskForm):
+class AppointmentTypeRemindersForm(ReminderSlots, FlaskForm):
     mode = SelectField(_l("Reminders"), default="practice", choices=[
         SelectChoice("practice", _l("As set for the practice")), SelectChoice("off", _l("No reminders")),
         SelectChoice("own", _l("Its own reminders"))])
-    first_reminder = FormField(ReminderRuleForm, _l("First reminder"))
-    second_reminder = FormField(ReminderRuleForm, _l("Second reminder"))
 
     def stored_rules(self) -> str | None:
         """AppointmentType.reminder_rules: None for the practice's, "" for none, else its own."""

@@ -154,6 +154,12 @@ def store_online_rescheduling(practice: Practice, settings: OnlineRescheduling) 
     db.session.commit()
 
 
+def switch_online_rescheduling_on(practice: Practice) -> None:
+    practice.online_rescheduling = True
+    audit.record(AuditAction.SETTINGS_CHANGED, None, "online rescheduling switched on")
+    db.session.commit()
+
+
 def store_type_reminders(appointment_type: AppointmentType, reminder_rules: str | None) -> None:
     appointment_type.reminder_rules = reminder_rules
     audit.record(AuditAction.SETTINGS_CHANGED, None, f"reminders of {appointment_type.name}")

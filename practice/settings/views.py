@@ -1,5 +1,5 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -17,7 +17,8 @@ from ..web import owner_required, show_error, values_of
 from . import services
 from .forms import (
     AppointmentTypeForm, AppointmentTypeRemindersForm, DeleteForm, LocationForm, MessagingForm,
-    OnlineReschedulingForm, PracticeForm, PractitionerForm, SecurityForm, TimeOffForm, WorkingHoursForm,
+    OnlineReschedulingForm, PracticeForm, PractitionerForm, ReminderSlots, SecurityForm, TimeOffForm, WorkingHoursForm,
+    country_name,
 )
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -49,7 +50,18 @@ def messaging():
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
-                       gateway=current_app.extensions["practice.sms_gateway"].name)
+                       gateway=current_app.extensions["practice.sms_gateway"].name,
+                       country=country_name(current.country))
+
+
+@bp.get("/reminder-rule/<slot>")
+@owner_required
+def reminder_rule(slot):
+    """One reminder slot drawn again with the fields of the kind just chosen (the messages and type forms)."""
+    slots = ReminderSlots(request.args)
+    if slot not in ("first_reminder", "second_reminder"):
+        abort(404)
+    return render_fragment("settings/_reminder_rule.html", slot=slots[slot])
 
 
 @bp.route("/online", methods=["GET", "POST"])
@@ -63,6 +75,17 @@ def online():
         return redirect(url_for(".online"))
     return render_page("settings/online.html", "settings/online.html", _status(form), form=form,
                        missing=editor.confirmations_without_link() if current.online_rescheduling else [])
+
+
+@bp.post("/online/switch-on")
+@owner_required
+def online_switch_on():
+    """The one-click switch beside a template or setting that uses the reschedule link."""
+    services.switch_online_rescheduling_on(Practice.current())
+    if is_htmx():
+        return render_fragment("settings/_online_off.html", switched_on=True)
+    flash(_("Online rescheduling is on: messages carry the link."), "info")
+    return redirect(url_for(".online"), 303)
 
 
 @bp.route("/security", methods=["GET", "POST"])

@@ -58,6 +58,16 @@ def test_a_client_moves_their_appointment_on_a_phone_from_the_confirmation_email
         assert times.value.request.headers.get("hx-request") == "true"
         page.get_by_role("heading", name=re.compile(str(other_day.day))).wait_for()
         page.get_by_role("button", name="15:30").tap()
+        # Nothing moves on a tap: the new time stands beside the old one until the client confirms.
+        page.locator("[data-test=confirm-move]").wait_for()
+        assert "10:00" in page.locator("[data-test=old-time]").inner_text()
+        assert "15:30" in page.locator("[data-test=new-time]").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        with app.app_context():
+            assert db.session.get(Appointment, appointment_id).start == datetime.combine(day, clock(10), ZONE)
+        page.locator("[data-test=choose-another]").tap()
+        page.get_by_role("button", name="15:30").tap()
+        page.locator("[data-test=confirm]").tap()
         page.locator("[data-test=moved]").wait_for()
         assert "15:30" in page.locator("[data-test=appointment-card]").inner_text()
         assert errors == []

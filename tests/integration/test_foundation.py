@@ -111,7 +111,7 @@ def test_the_owner_changes_practice_settings_and_bad_input_changes_nothing(app, 
     response = client.post("/settings/", data=bad)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Unknown time zone" in page and "Unknown region" in page
+    assert "Choose a time zone from the list" in page and "Unknown region" in page
     with app.app_context():
         from practice.models import Practice
 

@@ -163,7 +163,8 @@ def test_twenty_clients_race_for_one_time_through_gunicorn_and_every_message_arr
 
     def confirm(visitor, token, csrf_token):
         together.wait()
-        results.append(visitor.open(f"/r/{token}", {"csrf_token": csrf_token, "start": wanted.isoformat()}))
+        results.append(visitor.open(f"/r/{token}", {"csrf_token": csrf_token, "start": wanted.isoformat(),
+                                                    "action": "confirm"}))
 
     threads = [threading.Thread(target=confirm, args=entry) for entry in visitors]
     for thread in threads:

@@ -82,7 +82,8 @@ def test_a_move_changes_the_agenda_plans_notices_and_records_the_activity(app, a
     token = token_of(app, appointment_id)
     page = client.get(f"/r/{token}").get_data(as_text=True)
     target = local(NEXT_WEEK + timedelta(days=1), 15, 30)
-    response = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": target.isoformat()})
+    response = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": target.isoformat(),
+                                                 "action": "confirm"})
     assert response.status_code == 200 and 'data-test="moved"' in response.get_data(as_text=True)
     assert start_of(app, appointment_id) == target
     with app.app_context():
@@ -93,6 +94,27 @@ def test_a_move_changes_the_agenda_plans_notices_and_records_the_activity(app, a
             select(Message).where(Message.appointment_id == appointment_id, Message.status == "planned"))}
     assert (MessageKind.RESCHEDULED, "anna@example.com") in kinds
     assert (MessageKind.PRACTICE_NOTICE, "info@fysio.test") in kinds
+
+
+def test_a_tapped_time_is_shown_beside_the_old_one_and_nothing_moves_without_the_confirm_step(app, agenda, online,
+                                                                                            client):
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    token = token_of(app, appointment_id)
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    target = local(NEXT_WEEK + timedelta(days=1), 15, 30)
+    asked = client.get(f"/r/{token}/times", query_string={"start": target.isoformat()},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    old, new = (re.search(rf'data-test="{name}">(.*?)</p>', asked, re.S).group(1) for name in ("old-time", "new-time"))
+    assert "10:00" in old and "15:30" in new and 'data-test="confirm"' in asked
+    # The tap itself as a plain POST (what the page sent before there was a confirm step) moves nothing: it asks.
+    tapped = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": target.isoformat()})
+    assert tapped.status_code == 200 and 'data-test="confirm-move"' in tapped.get_data(as_text=True)
+    assert start_of(app, appointment_id) == local(NEXT_WEEK, 10)
+    without_csrf = client.post(f"/r/{token}", data={"start": target.isoformat(), "action": "confirm"})
+    assert without_csrf.status_code == 400 and start_of(app, appointment_id) == local(NEXT_WEEK, 10)
+    confirmed = client.post(f"/r/{token}", data={"csrf_token": csrf(asked), "start": target.isoformat(),
+                                                  "action": "confirm"})
+    assert 'data-test="moved"' in confirmed.get_data(as_text=True) and start_of(app, appointment_id) == target
 
 
 @pytest.mark.parametrize("case", ["within the cutoff", "past", "cancelled", "switched off"])
@@ -130,14 +152,16 @@ def test_a_time_that_is_no_longer_free_is_refused_with_fresh_times(app, agenda, 
     token = token_of(app, appointment_id)
     page = client.get(f"/r/{token}").get_data(as_text=True)
     book(app, agenda, local(NEXT_WEEK, 16), email="quick@example.com")  # someone takes 16:00 meanwhile
-    response = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16).isoformat()})
+    response = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16).isoformat(),
+                                                 "action": "confirm"})
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "niet meer vrij" in html
     assert "16:00" not in re.findall(r'data-test="time">(\d\d:\d\d)<', html) and "16:30" in html
     assert start_of(app, appointment_id) == local(NEXT_WEEK, 10)
-    off_grid = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16, 7).isoformat()})
+    off_grid = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": local(NEXT_WEEK, 16, 7).isoformat(),
+                                                "action": "confirm"})
     assert off_grid.status_code == 409
-    garbage = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": "tomorrow"})
+    garbage = client.post(f"/r/{token}", data={"csrf_token": csrf(page), "start": "tomorrow", "action": "confirm"})
     assert garbage.status_code == 400 and start_of(app, appointment_id) == local(NEXT_WEEK, 10)
 
 
@@ -154,7 +178,7 @@ def test_twenty_clients_racing_for_one_time_exactly_one_gets_it(app, agenda, onl
     start_together, results = threading.Barrier(len(prepared)), []
 
     def confirm(opener, url, token):
-        data = urllib.parse.urlencode({"csrf_token": token, "start": wanted.isoformat()}).encode()
+        data = urllib.parse.urlencode({"csrf_token": token, "start": wanted.isoformat(), "action": "confirm"}).encode()
         start_together.wait()
         try:
             response = opener.open(url, data=data, timeout=30)

@@ -45,7 +45,7 @@ def test_one_link_moves_an_appointment_a_limited_number_of_times_and_never_twice
 
     def move_to(hour):
         token = csrf(visitor.get(url).get_data(as_text=True))
-        return visitor.post(url, data={"csrf_token": token, "start": local(day, hour).isoformat()})
+        return visitor.post(url, data={"csrf_token": token, "start": local(day, hour).isoformat(), "action": "confirm"})
 
     assert move_to(10).status_code == 200
     again = move_to(11)  # straight away
@@ -105,7 +105,8 @@ def test_the_public_page_refuses_a_time_at_the_end_of_the_calendar(app, agenda, 
     url, visitor = f"/r/{token_of(app, appointment_id)}", app.test_client()
     token = csrf(visitor.get(url).get_data(as_text=True))
     for start in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+00:00", "x" * 1000):
-        assert visitor.post(url, data={"csrf_token": token, "start": start}).status_code in (400, 409)
+        assert visitor.post(url, data={"csrf_token": token, "start": start, "action": "confirm"}).status_code in (400,
+                                                                                                                    409)
     assert visitor.get(f"{url}/times?day=9999-12-31").status_code in (200, 400)
     with app.app_context():
         assert db.session.get(Appointment, appointment_id).start == local(NEXT_WEEK, 9)

@@ -1,8 +1,11 @@
 """The template sandbox: what an owner may save, and what is refused with a pointer to the problem."""
+import re
+from html.parser import HTMLParser
+
 import pytest
 from hypothesis import given, strategies as st
 
-from practice.templating import TemplateProblem, check, normalise, render, variables_used
+from practice.templating import TemplateProblem, check, normalise, render, text_to_html, variables_used
 
 VALUES = {"client_name": "Anna de Vries", "date": "maandag 2 november 2026", "time": "09:30",
           "practice_name": "Fysio <Noord>", "reschedule_link": ""}
@@ -71,3 +74,31 @@ def test_variables_used_in_editor_order():
 def test_saved_plain_text_renders_as_itself(text):
     saved = normalise(text)
     assert render(saved, VALUES) == saved
+
+
+def test_text_to_html_makes_paragraphs_breaks_and_links_and_escapes_the_rest():
+    html = text_to_html("Beste <b> & co,\n\nVerplaats via https://p.test/r/Ab-1?x=1&y=2.\nGroet\n")
+    assert html == ('<p>Beste &lt;b&gt; &amp; co,</p>\n<p>Verplaats via <a href="https://p.test/r/Ab-1?x=1&amp;y=2">'
+                    'https://p.test/r/Ab-1?x=1&amp;y=2</a>.<br>\nGroet</p>\n')
+
+
+class _Reader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@given(st.text(max_size=300))
+def test_text_to_html_keeps_every_character_of_the_text_and_adds_only_its_own_tags(text):
+    reader = _Reader()
+    reader.feed(text_to_html(text))
+    reader.close()
+    assert set(reader.tags) <= {"p", "br", "a"}
+    paragraphs = [paragraph.strip("\n") for paragraph in re.split(r"\n[ \t]*\n", text) if paragraph.strip()]
+    assert "".join(reader.text) == "".join(paragraph + "\n" for paragraph in paragraphs)
