@@ -1,4 +1,5 @@
-"""Free times of one practitioner: weekly working hours minus appointments and time off.
+"""Free times of one practitioner: weekly working hours minus appointments and time off, as start moments (the
+public page, the booking panel) or as the blocks of the agenda's time grid.
 
 Pure: plain data in, plain data out (no Flask, no ORM), so the agenda and the public page can share it.
 """
@@ -13,10 +14,14 @@ from functools import lru_cache
 from . import localtime
 
 __all__ = [
+    "Block",
+    "GridRow",
     "Interval",
     "WeeklyHours",
+    "day_blocks",
     "fits_within",
     "free_times",
+    "grid_rows",
     "overlaps",
     "subtract",
     "working_intervals",
@@ -145,6 +150,77 @@ def free_times(
             continue
         starts.extend(grid[bisect_left(grid, earliest) : bisect_right(grid, latest)])
     return starts
+
+
+FREE, BOOKED, TIME_OFF, CLOSED = "free", "booked", "time_off", "closed"
+ROW = timedelta(minutes=5)  # the agenda grid's resolution: every appointment time the panel accepts lies on it
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    """A row of the agenda's time grid: five minutes of a local day, from `start` (aware UTC)."""
+
+    start: datetime
+    minute: int  # wall-clock minutes since local midnight
+
+    @property
+    def label(self) -> str:
+        return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A cell of one practitioner's day on the grid: `rows` rows from `row` on, of one kind. A free block is one
+    time to click (it never crosses the booking grid of `step` minutes); a booked one is one appointment."""
+
+    kind: str
+    row: GridRow
+    rows: int
+    location_id: int | None = None  # free: where the practitioner works then
+    appointment: object = None  # booked: what the agenda shows of it
+
+
+def grid_rows(day: date, first: int, last: int, tz: str) -> list[GridRow]:
+    """The rows of a local day from wall-clock minute `first` up to `last` (minutes since midnight). Counted on the
+    wall clock, so every day of a week has the same rows (the spring-forward gap's rows all start at the change)."""
+    midnight = datetime.combine(day, time(0))
+    return [GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute)
+            for minute in range(first, last, ROW // timedelta(minutes=1))]
+
+
+def day_blocks(rows: list[GridRow], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
+               appointments: Iterable[tuple[Interval, object]], step: timedelta) -> list[Block]:
+    """One practitioner's day on the grid, from the first row to the last: their appointments, time off, free
+    working time (`working`: intervals with their location) and the closed rest, in row order, covering every row.
+
+    A row belongs to the first appointment that touches it, else to time off that touches it, else it is free
+    when it lies wholly in working time, else closed. Linear in rows plus appointments: the week view has
+    hundreds of them."""
+    step_minutes = step // timedelta(minutes=1)
+    working, time_off = list(working), list(time_off)
+    booked = sorted(appointments, key=lambda pair: pair[0].start)
+    blocks: list[Block] = []
+    next_booked = 0
+    for row in rows:
+        end = row.start + ROW
+        while next_booked < len(booked) and booked[next_booked][0].end <= row.start:
+            next_booked += 1
+        if next_booked < len(booked) and booked[next_booked][0].start < end:
+            kind, location, appointment = BOOKED, None, booked[next_booked][1]
+        elif any(row.start < off.end and off.start < end for off in time_off):
+            kind, location, appointment = TIME_OFF, None, None
+        else:
+            location = next((place for hours, place in working if hours.start <= row.start and end <= hours.end),
+                            None)
+            kind, appointment = (CLOSED, None) if location is None else (FREE, None)
+        last = blocks[-1] if blocks else None
+        same = (last is not None and (last.kind, last.location_id, last.appointment) == (kind, location, appointment)
+                and not (kind == FREE and row.minute % step_minutes == 0))
+        if same:
+            blocks[-1] = Block(kind, last.row, last.rows + 1, location, appointment)
+        else:
+            blocks.append(Block(kind, row, 1, location, appointment))
+    return blocks
 
 
 def _is_naive(moment: datetime) -> bool:
