@@ -168,7 +168,7 @@ class GridRow:
         return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Block:
     """A cell of one practitioner's day on the grid: `rows` rows from `row` on, of one kind. A free block is one
     time to click (it never crosses the booking grid of `step` minutes); a booked one is one appointment."""
@@ -176,16 +176,26 @@ class Block:
     kind: str
     row: GridRow
     rows: int
-    location_id: int | None = None  # free: where the practitioner works then
-    appointment: object = None  # booked: what the agenda shows of it
+    what: object = None  # free: the location the practitioner works at then; booked: the appointment as shown
+
+    @property
+    def location_id(self) -> int | None:
+        return self.what if self.kind == FREE else None
+
+    @property
+    def appointment(self):
+        return self.what if self.kind == BOOKED else None
 
 
 def grid_rows(day: date, first: int, last: int, tz: str) -> list[GridRow]:
     """The rows of a local day from wall-clock minute `first` up to `last` (minutes since midnight). Counted on the
     wall clock, so every day of a week has the same rows (the spring-forward gap's rows all start at the change)."""
     midnight = datetime.combine(day, time(0))
-    return [GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute)
-            for minute in range(first, last, ROW // timedelta(minutes=1))]
+    minutes = range(first, last, ROW // timedelta(minutes=1))
+    start, end = (localtime.first_moment_at(midnight + timedelta(minutes=minute), tz) for minute in (first, last))
+    if end - start == timedelta(minutes=last - first):  # no change of the clocks in between: plain steps
+        return [GridRow(start + timedelta(minutes=minute - first), minute) for minute in minutes]
+    return [GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute) for minute in minutes]
 
 
 def day_blocks(rows: list[GridRow], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
@@ -193,33 +203,29 @@ def day_blocks(rows: list[GridRow], *, working: Iterable[tuple[Interval, int]], 
     """One practitioner's day on the grid, from the first row to the last: their appointments, time off, free
     working time (`working`: intervals with their location) and the closed rest, in row order, covering every row.
 
-    A row belongs to the first appointment that touches it, else to time off that touches it, else it is free
-    when it lies wholly in working time, else closed. Linear in rows plus appointments: the week view has
-    hundreds of them."""
+    A row is free when it lies wholly in working time; time off touching a row takes it, and an appointment
+    touching a row takes it from anything else (the earlier appointment, if two touch it). The week view has
+    hundreds of these: the rows are filled by slices, then walked once."""
+    starts = [row.start for row in rows]
+    # (kind, location or appointment) per row; later layers win.
+    cells: list[tuple[str, object]] = [(CLOSED, None)] * len(rows)
+    for hours, location in working:  # rows wholly inside
+        first, last = bisect_left(starts, hours.start), bisect_right(starts, hours.end - ROW)
+        cells[first:last] = [(FREE, location)] * max(0, last - first)
+    for off in time_off:  # rows touching it
+        first, last = bisect_right(starts, off.start - ROW), bisect_left(starts, off.end)
+        cells[first:last] = [(TIME_OFF, None)] * max(0, last - first)
+    for interval, appointment in sorted(appointments, key=lambda pair: pair[0].start, reverse=True):
+        first, last = bisect_right(starts, interval.start - ROW), bisect_left(starts, interval.end)
+        cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
     step_minutes = step // timedelta(minutes=1)
-    working, time_off = list(working), list(time_off)
-    booked = sorted(appointments, key=lambda pair: pair[0].start)
     blocks: list[Block] = []
-    next_booked = 0
-    for row in rows:
-        end = row.start + ROW
-        while next_booked < len(booked) and booked[next_booked][0].end <= row.start:
-            next_booked += 1
-        if next_booked < len(booked) and booked[next_booked][0].start < end:
-            kind, location, appointment = BOOKED, None, booked[next_booked][1]
-        elif any(row.start < off.end and off.start < end for off in time_off):
-            kind, location, appointment = TIME_OFF, None, None
+    for row, cell in zip(rows, cells):
+        if blocks and (blocks[-1].kind, blocks[-1].what) == cell and not (
+                cell[0] == FREE and row.minute % step_minutes == 0):
+            blocks[-1].rows += 1
         else:
-            location = next((place for hours, place in working if hours.start <= row.start and end <= hours.end),
-                            None)
-            kind, appointment = (CLOSED, None) if location is None else (FREE, None)
-        last = blocks[-1] if blocks else None
-        same = (last is not None and (last.kind, last.location_id, last.appointment) == (kind, location, appointment)
-                and not (kind == FREE and row.minute % step_minutes == 0))
-        if same:
-            blocks[-1] = Block(kind, last.row, last.rows + 1, location, appointment)
-        else:
-            blocks.append(Block(kind, row, 1, location, appointment))
+            blocks.append(Block(cell[0], row, 1, cell[1]))
     return blocks
 
 

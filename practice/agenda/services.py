@@ -96,6 +96,7 @@ class Grid:
         return list(zip(self.rows, starting))
 
 
+_INSTANT = timedelta(microseconds=1)
 DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
 
 
@@ -113,20 +114,22 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
     time_off = list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id.in_(ids), TimeOff.start < end,
                                                              TimeOff.end > start)))
     first, last = _opening(hours, appointments, tz)
-    lanes = []
+    booked = {}  # by practitioner and local day; one over midnight on both days
+    for a in appointments:
+        for day in {localtime.local_date(a.start, tz), localtime.local_date(a.end - _INSTANT, tz)}:
+            booked.setdefault((a.practitioner_id, day), []).append((Interval(a.start, a.end), a))
+    lanes, first_rows = [], None
     for day in days:
         rows = grid_rows(day, first, last, tz)
-        bounds = localtime.day_bounds(day, tz)
+        first_rows = first_rows or rows
         for practitioner in practitioners:
-            working = [(interval, h.location_id) for h in hours if h.practitioner_id == practitioner.id
+            working = [(interval, h.location_id) for h in hours
+                       if h.practitioner_id == practitioner.id and h.weekday == day.weekday()
                        for interval in working_intervals(day, [WeeklyHours(h.weekday, h.start_time, h.end_time)], tz)]
             lanes.append(Lane(practitioner, day, day_blocks(
-                rows, working=working, step=step,
-                time_off=[Interval(t.start, t.end) for t in time_off if t.practitioner_id == practitioner.id
-                          and t.start < bounds[1] and t.end > bounds[0]],
-                appointments=[(Interval(a.start, a.end), a) for a in appointments
-                              if a.practitioner_id == practitioner.id and a.start < bounds[1] and a.end > bounds[0]])))
-    return Grid(grid_rows(days[0], first, last, tz), lanes)
+                rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
+                time_off=[Interval(t.start, t.end) for t in time_off if t.practitioner_id == practitioner.id])))
+    return Grid(first_rows, lanes)
 
 
 def _opening(hours: list[WorkingHours], appointments, tz: str) -> tuple[int, int]:
