@@ -187,18 +187,20 @@ class Block:
         return self.what if self.kind == BOOKED else None
 
 
-def grid_rows(day: date, first: int, last: int, tz: str) -> list[GridRow]:
+@lru_cache(maxsize=512)
+def grid_rows(day: date, first: int, last: int, tz: str) -> tuple[GridRow, ...]:
     """The rows of a local day from wall-clock minute `first` up to `last` (minutes since midnight). Counted on the
     wall clock, so every day of a week has the same rows (the spring-forward gap's rows all start at the change)."""
     midnight = datetime.combine(day, time(0))
     minutes = range(first, last, ROW // timedelta(minutes=1))
     start, end = (localtime.first_moment_at(midnight + timedelta(minutes=minute), tz) for minute in (first, last))
     if end - start == timedelta(minutes=last - first):  # no change of the clocks in between: plain steps
-        return [GridRow(start + timedelta(minutes=minute - first), minute) for minute in minutes]
-    return [GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute) for minute in minutes]
+        return tuple(GridRow(start + timedelta(minutes=minute - first), minute) for minute in minutes)
+    return tuple(GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute)
+                 for minute in minutes)
 
 
-def day_blocks(rows: list[GridRow], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
+def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
                appointments: Iterable[tuple[Interval, object]], step: timedelta) -> list[Block]:
     """One practitioner's day on the grid, from the first row to the last: their appointments, time off, free
     working time (`working`: intervals with their location) and the closed rest, in row order, covering every row.

@@ -81,7 +81,7 @@ class Lane:
 class Grid:
     """The agenda's time grid: the wall-clock rows every day shares, and a lane per practitioner and day."""
 
-    rows: list[GridRow]
+    rows: tuple[GridRow, ...]
     lanes: list[Lane]
 
     @property
@@ -113,15 +113,22 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
     start, end = localtime.days_bounds(days[0], days[-1], tz)
     time_off = list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id.in_(ids), TimeOff.start < end,
                                                              TimeOff.end > start)))
-    first, last = _opening(hours, appointments, tz)
     booked = {}  # by practitioner and local day; one over midnight on both days
+    starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
+    for h in hours:
+        starts.append(_minute(h.start_time))
+        ends.append(_minute(h.end_time))
+    zone = localtime.zone(tz)
     for a in appointments:
-        for day in {localtime.local_date(a.start, tz), localtime.local_date(a.end - _INSTANT, tz)}:
+        begins, finishes = a.start.astimezone(zone), (a.end - _INSTANT).astimezone(zone)  # its last instant
+        starts.append(_minute(begins))
+        ends.append(_minute(finishes) + 1 if finishes.date() == begins.date() else 24 * 60)
+        for day in {begins.date(), finishes.date()}:
             booked.setdefault((a.practitioner_id, day), []).append((Interval(a.start, a.end), a))
-    lanes, first_rows = [], None
+    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
+    lanes = []
     for day in days:
         rows = grid_rows(day, first, last, tz)
-        first_rows = first_rows or rows
         for practitioner in practitioners:
             working = [(interval, h.location_id) for h in hours
                        if h.practitioner_id == practitioner.id and h.weekday == day.weekday()
@@ -129,24 +136,10 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
             lanes.append(Lane(practitioner, day, day_blocks(
                 rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
                 time_off=[Interval(t.start, t.end) for t in time_off if t.practitioner_id == practitioner.id])))
-    return Grid(first_rows, lanes)
+    return Grid(grid_rows(days[0], first, last, tz), lanes)
 
 
-def _opening(hours: list[WorkingHours], appointments, tz: str) -> tuple[int, int]:
-    """The grid's first and last minute of the day, on whole hours: the default opening widened to every working
-    hour and appointment shown."""
-    starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]
-    for h in hours:
-        starts.append(_minute(h.start_time))
-        ends.append(_minute(h.end_time))
-    for a in appointments:
-        start, end = localtime.local(a.start, tz), localtime.local(a.end, tz)
-        starts.append(_minute(start.time()))
-        ends.append(_minute(end.time()) if end.date() == start.date() else 24 * 60)
-    return min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)
-
-
-def _minute(wall: time) -> int:
+def _minute(wall: time | datetime) -> int:
     return wall.hour * 60 + wall.minute
 
 

@@ -85,7 +85,7 @@ def appointment(appointment_id):
 @bp.get("/free-times")
 def free_times():
     """The booking panel's free times for the practitioner, location, type and date chosen in it."""
-    return render_fragment("agenda/_free_times.html", **_free_times(
+    return render_fragment("agenda/_free_times.html", chosen=request.args.get("time", ""), **_free_times(
         id_argument("practitioner_id"), id_argument("location_id"), id_argument("appointment_type_id"),
         day_argument("day"), exclude_id=id_argument("appointment")))
 

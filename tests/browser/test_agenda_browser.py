@@ -258,6 +258,14 @@ def test_the_desk_books_a_free_time_from_the_week_view_without_typing_a_date_or_
             + timedelta(hours=14, minutes=30)
         assert (stored.practitioner_id, stored.location_id) == (agenda.practitioner, agenda.location)
 
+    # Moving it: the panel's free times count its own time as free.
+    form.get_by_role("button", name="Save changes").wait_for()
+    form.get_by_label("Practitioner").select_option(label="Mark de Jong")
+    free_times.get_by_role("button", name="11:00").wait_for()
+    form.get_by_label("Practitioner").select_option(label="Sophie Verbeek")
+    free_times.get_by_role("button", name="11:00").wait_for(state="detached")
+    assert free_times.get_by_role("button", name="14:30").get_attribute("aria-pressed") == "true"
+
     assert page.evaluate("window.notReloaded") is True, "a full page load happened"
     assert page.evaluate(DUPLICATE_IDS) == []
     assert page.console_errors == []
