@@ -201,9 +201,10 @@ def grid_rows(day: date, first: int, last: int, tz: str) -> tuple[GridRow, ...]:
 
 
 def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
-               appointments: Iterable[tuple[Interval, object]], step: timedelta) -> list[Block]:
+               appointments: Iterable[tuple[datetime, datetime, object]], step: timedelta) -> list[Block]:
     """One practitioner's day on the grid, from the first row to the last: their appointments, time off, free
     working time (`working`: intervals with their location) and the closed rest, in row order, covering every row.
+    `appointments`: start, end and what to show of each (plain tuples: the week has hundreds).
 
     A row is free when it lies wholly in working time; time off touching a row takes it, and an appointment
     touching a row takes it from anything else (the earlier appointment, if two touch it). The week view has
@@ -217,8 +218,8 @@ def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, i
     for off in time_off:  # rows touching it
         first, last = bisect_right(starts, off.start - ROW), bisect_left(starts, off.end)
         cells[first:last] = [(TIME_OFF, None)] * max(0, last - first)
-    for interval, appointment in sorted(appointments, key=lambda pair: pair[0].start, reverse=True):
-        first, last = bisect_right(starts, interval.start - ROW), bisect_left(starts, interval.end)
+    for start, end, appointment in sorted(appointments, key=lambda booked: booked[0], reverse=True):
+        first, last = bisect_right(starts, start - ROW), bisect_left(starts, end)
         cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
     step_minutes = step // timedelta(minutes=1)
     blocks: list[Block] = []

@@ -124,7 +124,7 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
         starts.append(_minute(begins))
         ends.append(_minute(finishes) + 1 if finishes.date() == begins.date() else 24 * 60)
         for day in {begins.date(), finishes.date()}:
-            booked.setdefault((a.practitioner_id, day), []).append((Interval(a.start, a.end), a))
+            booked.setdefault((a.practitioner_id, day), []).append((a.start, a.end, a))
     first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     lanes = []
     for day in days:

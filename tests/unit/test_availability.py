@@ -383,7 +383,7 @@ def test_the_grid_shows_a_day_as_closed_free_booked_and_time_off_blocks():
     rows = grid_rows(MONDAY, 8 * 60, 12 * 60, AMSTERDAM)  # 08:00-12:00, five minutes a row
     assert len(rows) == 48 and rows[0].label == "08:00" and rows[-1].label == "11:55"
     blocks = day_blocks(rows, working=[(block(MONDAY, "09:00", "11:30"), 7)], time_off=[block(MONDAY, "10:30", "11:00")],
-                        appointments=[(block(MONDAY, "09:20", "09:40"), "Anna")], step=15 * MINUTES)
+                        appointments=[(at(MONDAY, "09:20"), at(MONDAY, "09:40"), "Anna")], step=15 * MINUTES)
     shown = [(b.kind, b.row.label, b.rows * 5, b.what) for b in blocks]
     assert shown == [
         (CLOSED, "08:00", 60, None),
@@ -417,7 +417,7 @@ def test_grid_blocks_cover_every_row_as_its_own_time_says(agenda, time_off_count
     busy = agenda["busy"]
     time_off, appointments = busy[:time_off_count], list(enumerate(busy[time_off_count:]))
     blocks = day_blocks(rows, working=working, time_off=time_off, step=step,
-                        appointments=[(interval, n) for n, interval in appointments])
+                        appointments=[(interval.start, interval.end, n) for n, interval in appointments])
     assert sum(b.rows for b in blocks) == len(rows)
     per_row = [(b.kind, b.what) for b in blocks for _ in range(b.rows)]
     for row, (kind, what) in zip(rows, per_row):
