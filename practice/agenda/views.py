@@ -211,12 +211,15 @@ def _free_times(practitioner_id, location_id, appointment_type_id, day, *, exclu
 
 
 def _form_free_times(form: AppointmentForm, current: Appointment | None) -> dict:
-    """The free times for what the panel's form shows (a select without a value shows its first choice)."""
+    """The free times for what the panel's form shows (a select without a value shows its first choice); a refused
+    value is never looked up."""
     def shown(field):
+        if field.errors:
+            return None
         return field.data or next((choice.value for choice in field.choices), None)
 
-    day = form.day.data if not form.day.errors else None
-    return _free_times(shown(form.practitioner_id), shown(form.location_id), shown(form.appointment_type_id), day,
+    return _free_times(shown(form.practitioner_id), shown(form.location_id), shown(form.appointment_type_id),
+                       None if form.day.errors else form.day.data,
                        exclude_id=current.id if current else None)
 
 
