@@ -68,6 +68,15 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
     return db.session.execute(query).all()
 
 
+def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None) -> list[tuple[Practitioner, list]]:
+    """The day's appointments per practitioner who has any (as load_appointments gives them), for the day list."""
+    appointments = load_appointments(*localtime.day_bounds(day, tz), practitioner_id=practitioner_id,
+                                     location_id=location_id)
+    people = db.session.scalars(select(Practitioner).where(
+        Practitioner.id.in_({a.practitioner_id for a in appointments})).order_by(Practitioner.name))
+    return [(person, [a for a in appointments if a.practitioner_id == person.id]) for person in people]
+
+
 @dataclass(frozen=True)
 class Lane:
     """One practitioner's day in the agenda's time grid."""

@@ -92,16 +92,12 @@ def free_times():
 
 @bp.get("/day-list")
 def day_list():
-    """A practitioner's day (or everyone's, one after the other) to print."""
+    """Each practitioner's appointments of a day, to print."""
     state = _state()
     tz = Practice.current().timezone
-    start, end = localtime.day_bounds(state["day"], tz)
-    appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
-                                              location_id=state["location"])
-    practitioners = [p for p in catalogue.load_practitioners(with_inactive=True)
-                     if any(a.practitioner_id == p.id for a in appointments)]
     return render_page("agenda/day_list.html", "agenda/day_list.html", **state, zone=localtime.zone(tz),
-                       practitioners=practitioners, appointments=appointments,
+                       day_list=services.load_day_list(state["day"], tz, practitioner_id=state["practitioner"],
+                                                       location_id=state["location"]),
                        agenda_url=url_for("agenda.day", day=state["day"].isoformat(), practitioner=state["practitioner"],
                                           location=state["location"]))
 
