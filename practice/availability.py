@@ -223,12 +223,15 @@ def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, i
         cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
     step_minutes = step // timedelta(minutes=1)
     blocks: list[Block] = []
-    for row, cell in zip(rows, cells):
-        if blocks and (blocks[-1].kind, blocks[-1].what) == cell and not (
-                cell[0] == FREE and row.minute % step_minutes == 0):
-            blocks[-1].rows += 1
+    for row, (kind, what) in zip(rows, cells):
+        previous = blocks[-1] if blocks else None
+        # An appointment by identity: comparing two by value would compare every field of the row.
+        same = previous is not None and previous.kind == kind and (
+            previous.what is what if kind == BOOKED else previous.what == what)
+        if same and not (kind == FREE and row.minute % step_minutes == 0):
+            previous.rows += 1
         else:
-            blocks.append(Block(cell[0], row, 1, cell[1]))
+            blocks.append(Block(kind, row, 1, what))
     return blocks
 
 

@@ -135,16 +135,21 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
         for day in {begins.date(), finishes.date()}:
             booked.setdefault((a.practitioner_id, day), []).append((a.start, a.end, a))
     first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
+    weekly, away = {}, {}
+    for h in hours:
+        weekly.setdefault((h.practitioner_id, h.weekday), []).append(
+            (WeeklyHours(h.weekday, h.start_time, h.end_time), h.location_id))
+    for t in time_off:
+        away.setdefault(t.practitioner_id, []).append(Interval(t.start, t.end))
     lanes = []
     for day in days:
         rows = grid_rows(day, first, last, tz)
         for practitioner in practitioners:
-            working = [(interval, h.location_id) for h in hours
-                       if h.practitioner_id == practitioner.id and h.weekday == day.weekday()
-                       for interval in working_intervals(day, [WeeklyHours(h.weekday, h.start_time, h.end_time)], tz)]
+            working = [(interval, location) for block, location in weekly.get((practitioner.id, day.weekday()), [])
+                       for interval in working_intervals(day, [block], tz)]
             lanes.append(Lane(practitioner, day, day_blocks(
                 rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
-                time_off=[Interval(t.start, t.end) for t in time_off if t.practitioner_id == practitioner.id])))
+                time_off=away.get(practitioner.id, []))))
     return Grid(grid_rows(days[0], first, last, tz), lanes)
 
 
