@@ -13,3 +13,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A time or an appointment opened from the agenda grid: the keyboard goes on in the panel, not in the grid.
+document.addEventListener("htmx:after:settle", () => {
+  if (document.activeElement && document.activeElement.closest(".agenda-grid")) {
+    const heading = document.querySelector("#panel .panel-head h2");
+    if (heading) heading.focus();
+  }
+});
