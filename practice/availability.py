@@ -1,4 +1,5 @@
-"""Free times of one practitioner: weekly working hours minus appointments and time off.
+"""Free times of one practitioner: weekly working hours minus appointments and time off, as start moments (the
+public page, the booking panel) or as the blocks of the agenda's time grid.
 
 Pure: plain data in, plain data out (no Flask, no ORM), so the agenda and the public page can share it.
 """
@@ -13,10 +14,14 @@ from functools import lru_cache
 from . import localtime
 
 __all__ = [
+    "Block",
+    "GridRow",
     "Interval",
     "WeeklyHours",
+    "day_blocks",
     "fits_within",
     "free_times",
+    "grid_rows",
     "overlaps",
     "subtract",
     "working_intervals",
@@ -145,6 +150,89 @@ def free_times(
             continue
         starts.extend(grid[bisect_left(grid, earliest) : bisect_right(grid, latest)])
     return starts
+
+
+FREE, BOOKED, TIME_OFF, CLOSED = "free", "booked", "time_off", "closed"
+ROW = timedelta(minutes=5)  # the agenda grid's resolution: every appointment time the panel accepts lies on it
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    """A row of the agenda's time grid: five minutes of a local day, from `start` (aware UTC)."""
+
+    start: datetime
+    minute: int  # wall-clock minutes since local midnight
+
+    @property
+    def label(self) -> str:
+        return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
+
+
+@dataclass(slots=True)
+class Block:
+    """A cell of one practitioner's day on the grid: `rows` rows from `row` on, of one kind. A free block is one
+    time to click (it never crosses the booking grid of `step` minutes); a booked one is one appointment."""
+
+    kind: str
+    row: GridRow
+    rows: int
+    what: object = None  # free: the location the practitioner works at then; booked: the appointment as shown
+
+    @property
+    def location_id(self) -> int | None:
+        return self.what if self.kind == FREE else None
+
+    @property
+    def appointment(self):
+        return self.what if self.kind == BOOKED else None
+
+
+@lru_cache(maxsize=512)
+def grid_rows(day: date, first: int, last: int, tz: str) -> tuple[GridRow, ...]:
+    """The rows of a local day from wall-clock minute `first` up to `last` (minutes since midnight). Counted on the
+    wall clock, so every day of a week has the same rows (the spring-forward gap's rows all start at the change)."""
+    midnight = datetime.combine(day, time(0))
+    minutes = range(first, last, ROW // timedelta(minutes=1))
+    start, end = (localtime.first_moment_at(midnight + timedelta(minutes=minute), tz) for minute in (first, last))
+    if end - start == timedelta(minutes=last - first):  # no change of the clocks in between: plain steps
+        return tuple(GridRow(start + timedelta(minutes=minute - first), minute) for minute in minutes)
+    return tuple(GridRow(localtime.first_moment_at(midnight + timedelta(minutes=minute), tz), minute)
+                 for minute in minutes)
+
+
+def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, int]], time_off: Iterable[Interval],
+               appointments: Iterable[tuple[datetime, datetime, object]], step: timedelta) -> list[Block]:
+    """One practitioner's day on the grid, from the first row to the last: their appointments, time off, free
+    working time (`working`: intervals with their location) and the closed rest, in row order, covering every row.
+    `appointments`: start, end and what to show of each (plain tuples: the week has hundreds).
+
+    A row is free when it lies wholly in working time; time off touching a row takes it, and an appointment
+    touching a row takes it from anything else (the earlier appointment, if two touch it). The week view has
+    hundreds of these: the rows are filled by slices, then walked once."""
+    starts = [row.start for row in rows]
+    # (kind, location or appointment) per row; later layers win.
+    cells: list[tuple[str, object]] = [(CLOSED, None)] * len(rows)
+    for hours, location in working:  # rows wholly inside
+        first, last = bisect_left(starts, hours.start), bisect_right(starts, hours.end - ROW)
+        cells[first:last] = [(FREE, location)] * max(0, last - first)
+    for off in time_off:  # rows touching it
+        first, last = bisect_right(starts, off.start - ROW), bisect_left(starts, off.end)
+        cells[first:last] = [(TIME_OFF, None)] * max(0, last - first)
+    for start, end, appointment in sorted(appointments, key=lambda booked: booked[0], reverse=True):
+        first, last = bisect_right(starts, start - ROW), bisect_left(starts, end)
+        cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
+    step_minutes = step // timedelta(minutes=1)
+    blocks: list[Block] = []
+    for row, (kind, what) in zip(rows, cells):
+        previous = blocks[-1] if blocks else None
+        # An appointment by identity: comparing two by value would compare every field of the row.
+        same = previous is not None and previous.kind == kind and (
+            previous.what is what if kind == BOOKED else previous.what == what)
+        if same and not (kind == FREE and row.minute % step_minutes == 0):
+            previous.rows += 1
+        else:
+            blocks.append(Block(kind, row, 1, what))
+    return blocks
 
 
 def _is_naive(moment: datetime) -> bool:

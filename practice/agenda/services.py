@@ -1,6 +1,6 @@
 """Reading and changing the agenda: the booking rules live here, the free-time arithmetic in availability."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,9 @@ from sqlalchemy import select, update
 
 from .. import localtime
 from ..audit import services as audit
-from ..availability import Interval, WeeklyHours, fits_within, subtract, working_intervals
+from ..availability import (
+    Block, GridRow, Interval, WeeklyHours, day_blocks, fits_within, free_times, grid_rows, subtract, working_intervals,
+)
 from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
@@ -48,9 +50,10 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
     """The appointments in [start, end) that are not cancelled, as light rows with just what the agenda shows
     (a week can hold hundreds; rows instead of ORM objects keep it fast): one query."""
     query = (
-        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status,
-               Appointment.appointment_type_id, Client.first_name.label("client_first_name"),
-               Client.last_name.label("client_last_name"), AppointmentType.name.label("type_name"),
+        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
+               Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),
+               Client.last_name.label("client_last_name"), Client.mobile.label("client_mobile"),
+               AppointmentType.name.label("type_name"),
                Practitioner.name.label("practitioner_name"), Location.name.label("location_name"))
         .join(Appointment.client).join(Appointment.appointment_type).join(Appointment.practitioner)
         .join(Appointment.location)
@@ -63,6 +66,117 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
     if location_id:
         query = query.where(Appointment.location_id == location_id)
     return db.session.execute(query).all()
+
+
+def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None) -> list[tuple[Practitioner, list]]:
+    """The day's appointments per practitioner who has any (as load_appointments gives them), for the day list."""
+    appointments = load_appointments(*localtime.day_bounds(day, tz), practitioner_id=practitioner_id,
+                                     location_id=location_id)
+    people = db.session.scalars(select(Practitioner).where(
+        Practitioner.id.in_({a.practitioner_id for a in appointments})).order_by(Practitioner.name))
+    return [(person, [a for a in appointments if a.practitioner_id == person.id]) for person in people]
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One practitioner's day in the agenda's time grid."""
+
+    practitioner: Practitioner
+    day: date
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The agenda's time grid: the wall-clock rows every day shares, and a lane per practitioner and day."""
+
+    rows: tuple[GridRow, ...]
+    lanes: list[Lane]
+
+    @property
+    def table(self) -> list[tuple[GridRow, list[tuple[Lane, Block]]]]:
+        """Each row with the cells that begin in it, lane by lane: what an HTML table with rowspans needs."""
+        starting = [[] for _ in self.rows]
+        for lane in self.lanes:
+            index = 0
+            for block in lane.blocks:
+                starting[index].append((lane, block))
+                index += block.rows
+        return list(zip(self.rows, starting))
+
+
+_INSTANT = timedelta(microseconds=1)
+DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
+
+
+def load_grid(days: list[date], practitioners: list[Practitioner], appointments, tz: str, *,
+              location_id: int | None, step: timedelta) -> Grid:
+    """Working hours, time off, appointments and free time of `practitioners` on `days`, in whole hours from the
+    earliest start to the latest end. Two queries (hours and time off); the appointments come from
+    load_appointments."""
+    ids = [p.id for p in practitioners]
+    hours_query = select(WorkingHours).where(WorkingHours.practitioner_id.in_(ids))
+    if location_id:
+        hours_query = hours_query.where(WorkingHours.location_id == location_id)
+    hours = list(db.session.scalars(hours_query))
+    start, end = localtime.days_bounds(days[0], days[-1], tz)
+    time_off = list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id.in_(ids), TimeOff.start < end,
+                                                             TimeOff.end > start)))
+    booked = {}  # by practitioner and local day; one over midnight on both days
+    starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
+    for h in hours:
+        starts.append(_minute(h.start_time))
+        ends.append(_minute(h.end_time))
+    zone = localtime.zone(tz)
+    for a in appointments:
+        begins, finishes = a.start.astimezone(zone), (a.end - _INSTANT).astimezone(zone)  # its last instant
+        starts.append(_minute(begins))
+        ends.append(_minute(finishes) + 1 if finishes.date() == begins.date() else 24 * 60)
+        for day in {begins.date(), finishes.date()}:
+            booked.setdefault((a.practitioner_id, day), []).append((a.start, a.end, a))
+    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
+    weekly, away = {}, {}
+    for h in hours:
+        weekly.setdefault((h.practitioner_id, h.weekday), []).append(
+            (WeeklyHours(h.weekday, h.start_time, h.end_time), h.location_id))
+    for t in time_off:
+        away.setdefault(t.practitioner_id, []).append(Interval(t.start, t.end))
+    lanes = []
+    for day in days:
+        rows = grid_rows(day, first, last, tz)
+        for practitioner in practitioners:
+            working = [(interval, location) for block, location in weekly.get((practitioner.id, day.weekday()), [])
+                       for interval in working_intervals(day, [block], tz)]
+            lanes.append(Lane(practitioner, day, day_blocks(
+                rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
+                time_off=away.get(practitioner.id, []))))
+    return Grid(grid_rows(days[0], first, last, tz), lanes)
+
+
+def _minute(wall: time | datetime) -> int:
+    return wall.hour * 60 + wall.minute
+
+
+def load_free_times(practitioner_id: int | None, location_id: int | None, appointment_type_id: int | None,
+                    day: date | None, practice: Practice, *, exclude_id: int | None = None,
+                    not_before: datetime | None = None) -> list[datetime]:
+    """The starts on `day` where an appointment of this type fits the practitioner's free working time at the
+    location, on the practice's time grid: what the booking panel offers and the public page too. `exclude_id`:
+    the appointment being moved, whose own time counts as free."""
+    kind = db.session.get(AppointmentType, appointment_type_id) if appointment_type_id else None
+    if kind is None or not practitioner_id or not location_id or day is None:
+        return []
+    tz = practice.timezone
+    start, end = localtime.day_bounds(day, tz)
+    hours, time_off = load_working_day(practitioner_id, location_id, day, tz)
+    query = select(Appointment.start, Appointment.end).where(
+        Appointment.practitioner_id == practitioner_id, Appointment.status != AppointmentStatus.CANCELLED,
+        Appointment.overlapping(start, end))
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    busy = [Interval(a_start, a_end) for a_start, a_end in db.session.execute(query)] + time_off
+    return free_times(day, hours=hours, busy=busy, duration=timedelta(minutes=kind.duration_minutes), tz=tz,
+                      step=timedelta(minutes=practice.reschedule_step_minutes), not_before=not_before)
 
 
 def book(booking: Booking, tz: str) -> Appointment:
@@ -84,8 +198,7 @@ def book(booking: Booking, tz: str) -> Appointment:
 def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool = False) -> Appointment:
     """Edit or move an appointment, or FieldError and nothing changed. `online`: the client moved it on the
     public page, which is recorded as online activity and told to the practice."""
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise FieldError(_l("A cancelled appointment or a no-show cannot be changed."))
+    refuse_unless_changeable(appointment)
     before = (appointment.start, appointment.practitioner_id, appointment.location_id)
     _apply(appointment, booking, tz)
     if booking.confirmation_channels:
@@ -101,6 +214,12 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
                           moved_from=before[0] if moved else None, online=online)
     return appointment
+
+
+def refuse_unless_changeable(appointment: Appointment) -> None:
+    """Only a booked appointment can be edited or moved; a cancelled one or a no-show stays as it was."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise FieldError(_l("A cancelled appointment or a no-show cannot be changed."))
 
 
 def cancel(appointment: Appointment) -> None:

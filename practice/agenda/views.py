@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import catalogue, localtime
 from ..audit import services as audit
-from ..enums import Channels
+from ..enums import AppointmentStatus, Channels
 from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
@@ -48,6 +48,7 @@ def new_appointment():
         form.time.data = _parse_time(request.args.get("time")) or localtime.local(
             datetime.now(UTC), settings.timezone).replace(minute=0, second=0, microsecond=0).time()
         form.practitioner_id.data = id_argument("practitioner")
+        form.location_id.data = id_argument("location")
         form.client_id.data = id_argument("client")
     elif form.validate_on_submit():
         try:
@@ -62,6 +63,11 @@ def new_appointment():
 @bp.route("/appointments/<int:appointment_id>", methods=["GET", "POST"])
 def appointment(appointment_id):
     current = db.get_or_404(Appointment, appointment_id)
+    if request.method == "POST":
+        try:
+            services.refuse_unless_changeable(current)
+        except FieldError as problem:
+            return _panel(current, status=422, action_error=problem.message)
     form = _form(current)
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -74,6 +80,26 @@ def appointment(appointment_id):
     if request.method == "POST":
         return _form_panel(form, current)
     return _panel(current, form=form)
+
+
+@bp.get("/free-times")
+def free_times():
+    """The booking panel's free times for the practitioner, location, type and date chosen in it."""
+    return render_fragment("agenda/_free_times.html", chosen=request.args.get("time", ""), **_free_times(
+        id_argument("practitioner_id"), id_argument("location_id"), id_argument("appointment_type_id"),
+        day_argument("day"), exclude_id=id_argument("appointment")))
+
+
+@bp.get("/day-list")
+def day_list():
+    """Each practitioner's appointments of a day, to print."""
+    state = _state()
+    tz = Practice.current().timezone
+    return render_page("agenda/day_list.html", "agenda/day_list.html", **state, zone=localtime.zone(tz),
+                       day_list=services.load_day_list(state["day"], tz, practitioner_id=state["practitioner"],
+                                                       location_id=state["location"]),
+                       agenda_url=url_for("agenda.day", day=state["day"].isoformat(), practitioner=state["practitioner"],
+                                          location=state["location"]))
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
@@ -110,19 +136,21 @@ def _agenda(state: dict) -> dict:
     start, end = localtime.days_bounds(days[0], days[-1], tz)
     appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
                                               location_id=state["location"])
-    zone = localtime.zone(tz)
-    by_day = {d: [] for d in days}
-    for item in appointments:
-        by_day.setdefault(item.start.astimezone(zone).date(), []).append(item)
+    practitioners = catalogue.load_practitioners(with_inactive=True)
+    shown = {item.practitioner_id for item in appointments}
+    lanes = [p for p in practitioners if (p.active or p.id in shown)  # an inactive one only for their appointments
+             and state["practitioner"] in (None, p.id)]
+    grid = services.load_grid(days, lanes, appointments, tz, location_id=state["location"],
+                              step=timedelta(minutes=Practice.current().reschedule_step_minutes))
     step = timedelta(days=7 if state["view"] == "week" else 1)
     query = {"view": state["view"], "practitioner": state["practitioner"], "location": state["location"]}
     return {
         **state,
         "days": days,
-        "by_day": by_day,
-        "zone": zone,
-        "appointments": appointments,
-        "practitioners": catalogue.load_practitioners(),
+        "grid": grid,
+        "lane_practitioners": lanes,
+        "zone": localtime.zone(tz),
+        "practitioners": [p for p in practitioners if p.active],
         "locations": catalogue.load_locations(),
         "query": query,
         "previous_day": state["day"] - step,
@@ -171,24 +199,45 @@ def _show(form: AppointmentForm, problem: FieldError) -> None:
     form.offer_outside_hours = isinstance(problem, services.OutsideHours) and problem.owner_may
 
 
+def _free_times(practitioner_id, location_id, appointment_type_id, day, *, exclude_id=None) -> dict:
+    practice = Practice.current()
+    return {"free_times": services.load_free_times(practitioner_id, location_id, appointment_type_id, day, practice,
+                                                   exclude_id=exclude_id),
+            "zone": localtime.zone(practice.timezone)}
+
+
+def _form_free_times(form: AppointmentForm, current: Appointment | None) -> dict:
+    """The free times for what the panel's form shows (a select without a value shows its first choice); a refused
+    value is never looked up."""
+    def shown(field):
+        if field.errors:
+            return None
+        return field.data or next((choice.value for choice in field.choices), None)
+
+    return _free_times(shown(form.practitioner_id), shown(form.location_id), shown(form.appointment_type_id),
+                       None if form.day.errors else form.day.data,
+                       exclude_id=current.id if current else None)
+
+
 def _form_panel(form: AppointmentForm, current: Appointment | None):
     chosen = form.client_id.data if not form.client_id.errors else None  # a refused id is never looked up
     client = db.session.get(Client, chosen) if chosen else None
     status = 422 if form.errors or form.form_errors else 200
     context = _agenda(_state()) if not is_htmx() else {}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
-                       appointment=current, client=client, **context)
+                       appointment=current, client=client, **context | _form_free_times(form, current))
 
 
 def _panel(current: Appointment, *, saved=False, form=None, status=200, action_error=None):
     """The appointment's panel; without `form`, the form shows what is stored, whatever was posted."""
     form = form or _form(current, from_request=False)
     headers_trigger = CHANGED if saved else None
+    free = _form_free_times(form, current) if current.status == AppointmentStatus.BOOKED else {}
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,
                                    appointment_messages=load_for_appointment(current.id, Practice.current()),
-                                   trail=audit.load_for("appointment", current.id))
+                                   trail=audit.load_for("appointment", current.id), **free)
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
         return response
@@ -197,7 +246,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
                        appointment_messages=load_for_appointment(current.id, Practice.current()),
-                       trail=audit.load_for("appointment", current.id), **_agenda(state))
+                       trail=audit.load_for("appointment", current.id), **_agenda(state) | free)
 
 
 def _parse_time(value: str | None):

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from .. import links, localtime
 from ..rescheduling import why_not_movable
 from ..agenda import services as agenda
-from ..availability import Interval, free_times
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AppointmentStatus
@@ -51,16 +50,9 @@ def free_times_for(appointment: Appointment, day: date, practice: Practice, now:
     first, last = bookable_days(practice, now)
     if not first <= day <= last:
         return []
-    tz = practice.timezone
-    start, end = localtime.day_bounds(day, tz)
-    hours, time_off = agenda.load_working_day(appointment.practitioner_id, appointment.location_id, day, tz)
-    busy = [Interval(a.start, a.end) for a in db.session.scalars(select(Appointment).where(
-        Appointment.practitioner_id == appointment.practitioner_id, Appointment.id != appointment.id,
-        Appointment.status != AppointmentStatus.CANCELLED, Appointment.overlapping(start, end)))] + time_off
-    duration = timedelta(minutes=appointment.appointment_type.duration_minutes)  # as the agenda books it
-    times = free_times(day, hours=hours, busy=busy, duration=duration, tz=tz,
-                       step=timedelta(minutes=practice.reschedule_step_minutes),
-                       not_before=now + timedelta(hours=practice.reschedule_cutoff_hours))
+    times = agenda.load_free_times(appointment.practitioner_id, appointment.location_id,
+                                   appointment.appointment_type_id, day, practice, exclude_id=appointment.id,
+                                   not_before=now + timedelta(hours=practice.reschedule_cutoff_hours))
     return [moment for moment in times if moment != appointment.start]
 
 

@@ -175,7 +175,7 @@ def test_the_week_view_shows_every_day_of_the_week_in_local_time(app, client, ag
         services.book(booking(agenda, client_id, at(date(2026, 10, 30), 9)), TZ)  # Friday, after DST ended
     log_in(client, staff)
     page = client.get("/agenda/?view=week&day=2026-10-28").get_data(as_text=True)
-    assert page.count('<section class="agenda-day') == 7
+    assert page.count('scope="colgroup"') == 7
     assert "09:00–09:30" in page
     fragment = client.get("/agenda/?view=week&day=2026-10-28", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith("<section id=\"agenda\"")
@@ -294,11 +294,83 @@ def test_cancel_and_no_show_show_the_stored_channels_in_the_panel(app, client, a
     stray = {"confirmation_channels": "", "reminder_channels": "", "notes": "stray"}  # posted along, never shown
     refused = client.post(f"/agenda/appointments/{appointment_id}/no-show", headers=headers, data=stray)
     assert refused.status_code == 422  # not started yet
+    shown = _PanelForm(refused.get_data(as_text=True)).fields
+    assert (shown["confirmation_channels"], shown["reminder_channels"], shown["notes"]) == ("email", "email", "")
     cancelled = client.post(f"/agenda/appointments/{appointment_id}/cancel", headers=headers, data=stray)
     assert cancelled.status_code == 200
-    for response in (refused, cancelled):
-        shown = _PanelForm(response.get_data(as_text=True)).fields
-        assert (shown["confirmation_channels"], shown["reminder_channels"], shown["notes"]) == ("email", "email", "")
+    assert "stray" not in cancelled.get_data(as_text=True)
+
+
+def test_a_cancelled_appointment_is_read_only_and_an_edit_is_refused_changing_nothing(app, client, agenda, staff):
+    client_id = make_client(app, confirmation_channels=Channels.EMAIL, reminder_channels=Channels.EMAIL)
+    log_in(client, staff)
+    appointment_id, panel = _book_ahead_in_the_panel(app, client, agenda, client_id)
+    posted = _PanelForm(panel).fields
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_token(client)}
+    assert client.post(f"/agenda/appointments/{appointment_id}/cancel", headers=headers).status_code == 200
+    with app.app_context():
+        before = db.session.get(Appointment, appointment_id)
+        stored = (before.start, before.notes, before.status)
+        messages = db.session.scalar(select(func.count(Message.id)))
+
+    shown = client.get(f"/agenda/appointments/{appointment_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-test="appointment-facts"' in shown and "Cancelled" in shown
+    assert "<form" not in shown and "Save changes" not in shown and "Cancel appointment" not in shown
+    assert 'data-action="appointment_booked"' in shown and 'data-action="appointment_cancelled"' in shown  # history
+
+    moved = posted | {"time": "14:00", "notes": "moved anyway"}
+    refused = client.post(f"/agenda/appointments/{appointment_id}", data=moved, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "A cancelled appointment or a no-show cannot be changed." in refused.get_data(as_text=True)
+    with app.app_context():
+        after = db.session.get(Appointment, appointment_id)
+        assert (after.start, after.notes, after.status) == stored
+        assert db.session.scalar(select(func.count(Message.id))) == messages
+
+
+def test_the_panel_offers_the_practitioners_free_times_of_the_day(app, client, agenda, staff):
+    """The same free times as the public page computes: working hours minus appointments and time off, fit for the
+    chosen type's length, on the practice's grid; the appointment being moved does not block itself."""
+    client_id = make_client(app)
+    day = date(2026, 12, 2)
+    with app.app_context():
+        Practice.current().reschedule_step_minutes = 30
+        db.session.add(TimeOff(practitioner_id=agenda.practitioner, start=at(day, 12), end=at(day, 14)))
+        db.session.commit()
+        booked = services.book(booking(agenda, client_id, at(day, 10)), TZ).id  # 10:00–10:30
+    log_in(client, staff)
+
+    def offered(**changes) -> list[str]:
+        query = {"practitioner_id": agenda.practitioner, "location_id": agenda.location,
+                 "appointment_type_id": agenda.intake, "day": day.isoformat()} | changes
+        response = client.get("/agenda/free-times", query_string=query, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert html.lstrip().startswith('<fieldset id="free-times"')
+        return re.findall(r'data-time="(\d\d:\d\d)"', html)
+
+    intake = offered()  # 60 minutes, 07:00–20:00, busy 10:00–10:30 and 12:00–14:00
+    assert intake[:4] == ["07:00", "07:30", "08:00", "08:30"]
+    assert "09:30" not in intake and "10:00" not in intake and "10:30" in intake and "11:00" in intake
+    assert "11:30" not in intake and "13:30" not in intake and "14:00" in intake and intake[-1] == "19:00"
+    treatment = offered(appointment_type_id=agenda.treatment)  # 30 minutes: 09:30 and 11:30 fit
+    assert "09:30" in treatment and "11:30" in treatment and "10:00" not in treatment
+    assert "10:00" in offered(appointment=booked)  # moving it: its own time is free
+    assert "10:00" in offered(practitioner_id=agenda.colleague)
+    assert offered(day="2026-12-02", location_id=agenda.location + 1) == []  # no hours at an unknown location
+
+
+def test_the_panel_shows_free_times_when_it_opens_from_a_free_time_in_the_grid(app, client, agenda, staff):
+    log_in(client, staff)
+    page = client.get("/agenda/?day=2026-12-02").get_data(as_text=True)
+    slot = re.search(r'hx-get="(/agenda/appointments/new\?day=2026-12-02&amp;practitioner=(\d+)&amp;location=(\d+)'
+                     r'&amp;time=10:00)"', page)
+    assert slot, "a free 10:00 in the grid"
+    panel = client.get(slot.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).get_data(as_text=True)
+    fields = _PanelForm(panel).fields
+    assert (fields["day"], fields["time"], fields["practitioner_id"], fields["location_id"]) == (
+        "2026-12-02", "10:00", slot.group(2), slot.group(3))
+    assert 'data-time="10:00" aria-pressed="true"' in panel
 
 
 def test_saving_keeps_channels_with_sms_while_sms_is_switched_off(app, client, agenda, staff):

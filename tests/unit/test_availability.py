@@ -7,12 +7,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from practice.availability import (
+    BOOKED,
+    CLOSED,
+    FREE,
+    ROW,
+    TIME_OFF,
     Interval,
     WeeklyHours,
     fits_within,
     free_times,
     overlaps,
     subtract,
+    day_blocks,
+    grid_rows,
     working_intervals,
 )
 
@@ -367,3 +374,68 @@ def test_subtract_leaves_only_working_time_that_is_not_busy(agenda):
         assert not any(overlaps(piece, other) for other in agenda["busy"])
     for earlier, later in zip(free, free[1:]):
         assert earlier.end < later.start
+
+
+# --- the agenda's time grid --------------------------------------------------------------------------
+
+
+def test_the_grid_shows_a_day_as_closed_free_booked_and_time_off_blocks():
+    rows = grid_rows(MONDAY, 8 * 60, 12 * 60, AMSTERDAM)  # 08:00-12:00, five minutes a row
+    assert len(rows) == 48 and rows[0].label == "08:00" and rows[-1].label == "11:55"
+    blocks = day_blocks(rows, working=[(block(MONDAY, "09:00", "11:30"), 7)], time_off=[block(MONDAY, "10:30", "11:00")],
+                        appointments=[(at(MONDAY, "09:20"), at(MONDAY, "09:40"), "Anna")], step=15 * MINUTES)
+    shown = [(b.kind, b.row.label, b.rows * 5, b.what) for b in blocks]
+    assert shown == [
+        (CLOSED, "08:00", 60, None),
+        (FREE, "09:00", 15, 7), (FREE, "09:15", 5, 7),  # a free time never crosses the 15-minute grid
+        (BOOKED, "09:20", 20, "Anna"),
+        (FREE, "09:40", 5, 7), (FREE, "09:45", 15, 7), (FREE, "10:00", 15, 7), (FREE, "10:15", 15, 7),
+        (TIME_OFF, "10:30", 30, None),
+        (FREE, "11:00", 15, 7), (FREE, "11:15", 15, 7),
+        (CLOSED, "11:30", 30, None),
+    ]
+    assert [b.location_id for b in blocks[1:3]] == [7, 7] and blocks[3].appointment == "Anna"
+
+
+def test_a_grid_day_keeps_its_wall_clock_rows_when_the_clocks_change():
+    for day in (SPRING_FORWARD, FALL_BACK, MONDAY):
+        rows = grid_rows(day, 0, 24 * 60, AMSTERDAM)
+        assert len(rows) == 24 * 12 and rows[30].label == "02:30"
+    spring = grid_rows(SPRING_FORWARD, 0, 24 * 60, AMSTERDAM)
+    assert spring[30].start == spring[36].start == at(SPRING_FORWARD, "03:00")  # 02:30 does not exist
+
+
+@PROPERTIES
+@given(agenda_days(), st.integers(0, 6))
+def test_grid_blocks_cover_every_row_as_its_own_time_says(agenda, time_off_count):
+    """Each row is booked if an appointment touches it (the earliest such), else time off if time off touches it,
+    else free if it lies wholly in working time, else closed; free blocks are cut on the step grid, and blocks
+    are otherwise as long as they can be."""
+    day, tz, step = agenda["day"], agenda["tz"], agenda["step"]
+    rows = grid_rows(day, 0, 24 * 60, tz)
+    working = [(interval, n % 2) for n, interval in enumerate(working_intervals(day, agenda["hours"], tz))]
+    busy = agenda["busy"]
+    time_off, appointments = busy[:time_off_count], list(enumerate(busy[time_off_count:]))
+    blocks = day_blocks(rows, working=working, time_off=time_off, step=step,
+                        appointments=[(interval.start, interval.end, n) for n, interval in appointments])
+    assert sum(b.rows for b in blocks) == len(rows)
+    per_row = [(b.kind, b.what) for b in blocks for _ in range(b.rows)]
+    for row, (kind, what) in zip(rows, per_row):
+        here = Interval(row.start, row.start + ROW)
+        touching = [(interval.start, n) for n, interval in appointments if overlaps(interval, here)]
+        if touching:
+            assert kind == BOOKED and (busy[time_off_count + what].start, what) in touching
+            assert busy[time_off_count + what].start == min(touching)[0]
+        elif any(overlaps(off, here) for off in time_off):
+            assert kind == TIME_OFF
+        elif any(fits_within(here, [interval]) for interval, _ in working):
+            assert kind == FREE and fits_within(here, [i for i, place in working if place == what])
+        else:
+            assert kind == CLOSED
+    step_minutes = step // MINUTES
+    for before, after in zip(blocks, blocks[1:]):
+        if (before.kind, before.what) == (after.kind, after.what):
+            assert after.kind == FREE and after.row.minute % step_minutes == 0
+    for free in (b for b in blocks if b.kind == FREE):
+        first = rows.index(free.row)
+        assert all(row.minute % step_minutes for row in rows[first + 1:first + free.rows])
