@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from practice.config import ConfigError, load_config
@@ -140,14 +141,17 @@ def test_failed_logins_slow_down_that_account_and_never_lock_out_the_address(app
         return browser.post("/login", data={"email": account.email, "password": password,
                                             "csrf_token": csrf_token(browser)})
 
-    answers = [login(staff, "wrong password!").status_code for _ in range(7)]
-    assert answers[:5] == [401] * 5 and answers[5:] == [429, 429]
-    waiting = login(staff, PASSWORD)  # the account waits, even with the right password
-    assert waiting.status_code == 429 and "seconds" in waiting.get_data(as_text=True)
-    assert login(owner, PASSWORD).status_code == 302  # a colleague at the same desk gets in
-    browser.post("/logout", data={"csrf_token": csrf_token(browser)})
-    nobody = Account(0, "nobody@fysio.test")  # an address nobody has gets the very same answers
-    assert [login(nobody, "wrong password!").status_code for _ in range(7)] == answers
+    with time_machine.travel(datetime.now(UTC), tick=False):  # the first wait is a second: the clock stands still
+        answers = [login(staff, "wrong password!").status_code for _ in range(7)]
+        assert answers[:5] == [401] * 5 and answers[5:] == [429, 429]
+        waiting = login(staff, PASSWORD)  # the account waits, even with the right password
+        assert waiting.status_code == 429 and "seconds" in waiting.get_data(as_text=True)
+        assert login(owner, PASSWORD).status_code == 302  # a colleague at the same desk gets in
+        browser.post("/logout", data={"csrf_token": csrf_token(browser)})
+        nobody = Account(0, "nobody@fysio.test")  # an address nobody has gets the very same answers
+        assert [login(nobody, "wrong password!").status_code for _ in range(7)] == answers
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=2), tick=False):  # the wait is over
+        assert login(staff, PASSWORD).status_code == 302
 
 
 # --- secrets, files and logs -----------------------------------------------------------------------------------
