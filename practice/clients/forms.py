@@ -34,7 +34,10 @@ class ClientForm(FlaskForm):
     def __init__(self, *args, sms_enabled: bool, new: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         automatic = [SelectChoice(AUTOMATIC, _l("As the contact details allow"))] if new else []
-        self.confirmation_channels.choices = self.reminder_channels.choices = automatic + channel_choices(sms_enabled)
+        for field in (self.confirmation_channels, self.reminder_channels):
+            field.choices = automatic + channel_choices(sms_enabled)
+            if new and field.data is None:
+                field.data = AUTOMATIC
 
     @property
     def email_needs_smtputf8(self) -> bool:
