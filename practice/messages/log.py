@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Appointment, Client, Message, Practice
 from .planning import reason_not_to_send
 
-PAGE = 50
+PAGE = 25  # rows a page shows: the table is what a request spends its time on (bench/http_pages.py)
 LARGEST_ID = 2**31 - 1
 
 
