@@ -5,8 +5,8 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import g
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,7 +14,7 @@ from .enums import (
     AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role,
 )
 from .extensions import db
-
+from .search_text import search_text_of
 
 
 def utcnow() -> datetime:
@@ -213,6 +213,8 @@ class Client(db.Model):
     # The state after the newest ConsentEvent, kept beside the history so lists and sends need no sub-query.
     sms_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What search finds the client by (search_text.py), kept right on every save (below); it orders by name too.
+    search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
 
     consent_events: Mapped[list["ConsentEvent"]] = relationship(
         back_populates="client", order_by="ConsentEvent.id.desc()", cascade="all, delete-orphan"
@@ -221,6 +223,13 @@ class Client(db.Model):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _searchable(mapper, connection, client: Client) -> None:  # whoever saves a card: the form, the demo, an import
+    client.search_text = search_text_of(client.first_name or "", client.last_name or "", client.email or "",
+                                        client.mobile or "")
 
 
 class ConsentEvent(db.Model):
@@ -301,7 +310,12 @@ class MessageTemplate(db.Model):
 class Message(db.Model):
     """One message to one recipient on one channel: the outbox row, and its line in the message log."""
 
-    __table_args__ = (Index("ix_message_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_message_due", "status", "due_at"),
+        # The message log, newest first, whole or by status (messages/log.py): a page is a short read along these.
+        Index("ix_message_logged", text("coalesce(handed_over_at, status_at)"), "id"),
+        Index("ix_message_status_logged", "status", text("coalesce(handed_over_at, status_at)"), "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     # appointment:kind:channel:start[:rule]: the same message is never planned twice (a unique key, not a check).
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -335,6 +349,8 @@ class Message(db.Model):
     moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its moment in the log: when it went out, or, for one that never did, when it ended (as ix_message_logged).
+    logged_at: Mapped[datetime] = column_property(func.coalesce(handed_over_at, status_at))
 
     appointment: Mapped["Appointment | None"] = relationship()
     account_link: Mapped["AccountLink | None"] = relationship()  # noqa: F821 (accounts/models.py)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -14,6 +14,10 @@ def channel_choices(sms_enabled: bool) -> list[SelectChoice]:
     return [SelectChoice(c.value, c.label) for c in Channels if sms_enabled or not c.sms]
 
 
+AUTOMATIC = "auto"  # a new card's channels: as the contact details allow (services.usual_channels)
+SOURCE_CHOICES = [SelectChoice(s.value, s.label) for s in ConsentSource]
+
+
 class ClientForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=80)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=80)])
@@ -23,10 +27,17 @@ class ClientForm(FlaskForm):
     confirmation_channels = SelectField(_l("Confirmations by"))
     reminder_channels = SelectField(_l("Reminders by"))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    # A new card only: the consent the client gives at the desk (the card's own consent section takes it later).
+    sms_consent = BooleanField(_l("The client agrees to receive SMS"))
+    consent_source = SelectField(_l("How"), choices=SOURCE_CHOICES, default=ConsentSource.IN_PERSON.value)
 
-    def __init__(self, *args, sms_enabled: bool, **kwargs):
+    def __init__(self, *args, sms_enabled: bool, new: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.confirmation_channels.choices = self.reminder_channels.choices = channel_choices(sms_enabled)
+        automatic = [SelectChoice(AUTOMATIC, _l("As the contact details allow"))] if new else []
+        for field in (self.confirmation_channels, self.reminder_channels):
+            field.choices = automatic + channel_choices(sms_enabled)
+            if new and field.data is None:
+                field.data = AUTOMATIC
 
     @property
     def email_needs_smtputf8(self) -> bool:
@@ -36,5 +47,5 @@ class ClientForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     granted = HiddenField()
-    source = SelectField(_l("How"), choices=[SelectChoice(s.value, s.label) for s in ConsentSource])
+    source = SelectField(_l("How"), choices=SOURCE_CHOICES)
     note = StringField(_l("Note (optional)"), validators=[Length(max=250)])

@@ -1,16 +1,20 @@
-"""Client cards: checking contact details, searching, and registering SMS consent."""
-from dataclasses import dataclass
+"""Client cards: checking contact details, searching, registering SMS consent, and the history on the card."""
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AuditAction, Channels, ConsentSource
-from ..models import Client, ConsentEvent, User, utcnow
+from ..messages import log as message_log
+from ..models import Appointment, Client, ConsentEvent, Message, User, utcnow
+from ..search_text import terms_of
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
 SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -54,6 +58,13 @@ def readable_mobile(e164: str) -> str:
 
 
 @dataclass(frozen=True)
+class ConsentChange:
+    granted: bool
+    source: ConsentSource
+    note: str
+
+
+@dataclass(frozen=True)
 class ClientCard:
     """What the client form hands the service: the card as typed, before the checks."""
     first_name: str
@@ -62,21 +73,30 @@ class ClientCard:
     mobile: str  # any notation; stored in E.164
     language: str
     notes: str
-    confirmation_channels: Channels
-    reminder_channels: Channels
+    confirmation_channels: Channels | None  # None: as the contact details allow (usual_channels)
+    reminder_channels: Channels | None
+    consent: ConsentChange | None = None  # SMS consent registered with a new card
 
 
-@dataclass(frozen=True)
-class ConsentChange:
-    granted: bool
-    source: ConsentSource
-    note: str
+def usual_channels(has_email: bool, sms_possible: bool) -> tuple[Channels, Channels]:
+    """The channels a receptionist expects for a new client who was not asked: confirmations by e-mail (it carries
+    the calendar file), else by SMS; reminders on every channel that reaches the client, since a reminder read on
+    the phone is what prevents a no-show; none only without any address."""
+    if has_email:
+        return Channels.EMAIL, Channels.BOTH if sms_possible else Channels.EMAIL
+    return (Channels.SMS, Channels.SMS) if sms_possible else (Channels.NONE, Channels.NONE)
 
 
-def store_client(client: Client | None, card: ClientCard, *, region: str, sms_enabled: bool) -> Client:
-    """Create (client None) or update a client card; raises FieldError and stores nothing on bad input."""
+def store_client(client: Client | None, card: ClientCard, *, region: str, sms_enabled: bool, by: User | None = None
+                 ) -> Client:
+    """Create (client None) or update a client card, with the SMS consent given on a new card (registered by `by`);
+    raises FieldError and stores nothing on bad input."""
     email = normalised_email(card.email)
     mobile = normalised_mobile(card.mobile, region)
+    granted = card.consent is not None and card.consent.granted
+    usual = usual_channels(bool(email), sms_enabled and bool(mobile) and granted)
+    card = replace(card, confirmation_channels=card.confirmation_channels or usual[0],
+                   reminder_channels=card.reminder_channels or usual[1])
     for field, channels in (("confirmation_channels", card.confirmation_channels),
                             ("reminder_channels", card.reminder_channels)):
         if channels.sms and not sms_enabled:
@@ -97,6 +117,8 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
     changed = [name for name, value in _card_of(client).items() if value != before[name]]
     if new or changed:  # which fields, not their contents: the trail is no second copy of the card
         audit.record(AuditAction.CLIENT_CREATED if new else AuditAction.CLIENT_CHANGED, client.id, ", ".join(changed))
+    if new and granted:
+        _add_consent_event(client, card.consent, by)
     db.session.commit()
     return client
 
@@ -104,18 +126,38 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
 SHOWN = 50  # matches listed at once; typing more narrows them down
 
 
-def search_clients(query: str, limit: int = SHOWN) -> list[Client]:
-    """Clients whose name, e-mail or mobile number contains every word typed, by last name."""
-    statement = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
-    for word in query.split()[:5]:
-        pattern = f"%{word.lower()}%"
-        digits = "".join(ch for ch in word if ch.isdigit())
-        conditions = [func.lower(Client.first_name).like(pattern), func.lower(Client.last_name).like(pattern),
-                      func.lower(Client.email).like(pattern)]
-        if len(digits) >= 3:
-            conditions.append(Client.mobile.like(f"%{digits.lstrip('0')}%"))
-        statement = statement.where(or_(*conditions))
+def search_clients(query: str, region: str, limit: int = SHOWN) -> list[Client]:
+    """Clients whose name, e-mail or mobile number holds every word typed, without regard to accents or case, and
+    a number in any notation (search_text.py), by name. One pass over the search text's index, which is also the
+    order: it stops at the page's last match."""
+    statement = select(Client).order_by(Client.search_text, Client.id).limit(limit)
+    for term in terms_of(query, region):
+        statement = statement.where(Client.search_text.contains(term, autoescape=True))
     return list(db.session.scalars(statement))
+
+
+RECENT = 5  # appointments each way, and messages, that the card shows; "show all" lists every appointment
+
+
+@dataclass(frozen=True)
+class History:
+    upcoming: list[Appointment]  # soonest first
+    past: list[Appointment]  # latest first
+    more: bool  # the card leaves some out
+    messages: list[Message]  # the latest that went out, or ended without
+
+
+def load_history(client_id: int, now: datetime, tz: str, everything: bool = False) -> History:
+    """The client's appointments ahead and behind, and the latest of their messages (the message log's own page)."""
+    shown = (select(Appointment).where(Appointment.client_id == client_id)
+             .options(joinedload(Appointment.practitioner), joinedload(Appointment.appointment_type))
+             .limit(None if everything else RECENT + 1))
+    upcoming = list(db.session.scalars(shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id)))
+    past = list(db.session.scalars(shown.where(Appointment.start < now)
+                                   .order_by(Appointment.start.desc(), Appointment.id.desc())))
+    messages = message_log.load_page(message_log.Filters(client_id=client_id), tz, size=RECENT).messages
+    more = not everything and (len(upcoming) > RECENT or len(past) > RECENT)
+    return History(upcoming if everything else upcoming[:RECENT], past if everything else past[:RECENT], more, messages)
 
 
 def _card_of(client: Client) -> dict:
@@ -126,16 +168,21 @@ def _card_of(client: Client) -> dict:
 
 def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEvent:
     """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
-    granted = change.granted
-    if granted == client.sms_consent:
-        message = (_l("SMS consent is already registered.") if granted
+    if change.granted == client.sms_consent:
+        message = (_l("SMS consent is already registered.") if change.granted
                    else _l("There is no SMS consent to withdraw."))
         raise FieldError(message, "granted")
-    event = ConsentEvent(client=client, granted=granted, source=change.source, note=change.note.strip(), recorded_by=by,
-                         recorded_at=utcnow())
-    client.sms_consent = granted
-    db.session.add(event)
-    audit.record(AuditAction.CONSENT_GRANTED if granted else AuditAction.CONSENT_WITHDRAWN, client.id,
-                 f"{change.source.value}: {change.note.strip()}")
+    event = _add_consent_event(client, change, by)
     db.session.commit()
+    return event
+
+
+def _add_consent_event(client: Client, change: ConsentChange, by: User | None) -> ConsentEvent:
+    """The new state on the card and its event in the history, with who and when; the caller commits."""
+    event = ConsentEvent(client=client, granted=change.granted, source=change.source, note=change.note.strip(),
+                         recorded_by=by, recorded_at=utcnow())
+    client.sms_consent = change.granted
+    db.session.add(event)
+    audit.record(AuditAction.CONSENT_GRANTED if change.granted else AuditAction.CONSENT_WITHDRAWN, client.id,
+                 f"{change.source.value}: {change.note.strip()}", by=by)
     return event

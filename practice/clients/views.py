@@ -1,5 +1,8 @@
 """Client cards: search, the card with its contact details and channels, and the SMS consent trail."""
-from flask import Blueprint, redirect, request, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import services as audit
@@ -10,7 +13,7 @@ from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
 from ..web import show_error, values_of
 from . import services
-from .forms import ClientForm, ConsentForm
+from .forms import AUTOMATIC, ClientForm, ConsentForm
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -24,14 +27,14 @@ def phone(e164: str) -> str:
 def index():
     query = request.args.get("q", "").strip()
     return render_page("clients/index.html", "clients/_results.html", query=query,
-                       clients=services.search_clients(query), shown=services.SHOWN)
+                       clients=services.search_clients(query, Practice.current().country), shown=services.SHOWN)
 
 
 @bp.get("/choices")
 def choices():
     """The client picker of the appointment panel: a few matches as radio buttons."""
     query = request.args.get("q", "").strip()
-    found = services.search_clients(query, limit=8) if query else []
+    found = services.search_clients(query, Practice.current().country, limit=8) if query else []
     return render_fragment("clients/_choices.html", clients=found, query=query)
 
 
@@ -45,6 +48,14 @@ def card(client_id):
     return _edit(db.get_or_404(Client, client_id))
 
 
+@bp.get("/<int:client_id>/appointments")
+def appointments(client_id):
+    """Every appointment of the client: the card's "show all"."""
+    client = db.get_or_404(Client, client_id)
+    history = services.load_history(client.id, datetime.now(UTC), Practice.current().timezone, everything=True)
+    return render_page("clients/appointments.html", "clients/_appointments.html", client=client, history=history)
+
+
 @bp.post("/<int:client_id>/consent")
 def consent(client_id):
     client = db.get_or_404(Client, client_id)
@@ -54,35 +65,54 @@ def consent(client_id):
         try:
             services.record_consent(client, values_of(form, services.ConsentChange, granted=form.granted.data == "yes",
                                                       source=ConsentSource(form.source.data)), current_user)
-            form = ConsentForm(formdata=None)
         except FieldError as problem:
             error = problem.message
+        else:  # the card's other parts that speak of consent refresh themselves
+            return render_fragment("clients/_consent.html", client=client, consent_form=ConsentForm(formdata=None),
+                                   trigger=CONSENT_CHANGED)
     status = 422 if error or form.errors else 200
     return render_fragment("clients/_consent.html", status, client=client, consent_form=form, consent_error=error)
 
 
+@bp.get("/<int:client_id>/sms-warning")
+def sms_warning(client_id):
+    """The card's line that SMS cannot go out without consent, read afresh when the consent changed."""
+    return render_fragment("clients/_sms_warning.html", client=db.get_or_404(Client, client_id))
+
+
+CONSENT_CHANGED = "consent-changed"
+
+
 def _edit(client: Client | None):
     settings = Practice.current()
-    form = ClientForm(obj=client, sms_enabled=settings.sms_enabled)
+    form = ClientForm(obj=client, sms_enabled=settings.sms_enabled, new=client is None)
     if client and request.method == "GET":
         form.mobile.data = services.readable_mobile(client.mobile)
     if form.validate_on_submit():
         try:
-            card = values_of(form, services.ClientCard,
-                             confirmation_channels=Channels(form.confirmation_channels.data),
-                             reminder_channels=Channels(form.reminder_channels.data))
-            stored = services.store_client(client, card, region=settings.country, sms_enabled=settings.sms_enabled)
+            card = values_of(form, services.ClientCard, confirmation_channels=_channels(form.confirmation_channels),
+                             reminder_channels=_channels(form.reminder_channels),
+                             consent=services.ConsentChange(True, ConsentSource(form.consent_source.data), "")
+                             if client is None and form.sms_consent.data else None)
+            stored = services.store_client(client, card, region=settings.country, sms_enabled=settings.sms_enabled,
+                                           by=current_user)
         except FieldError as problem:
             show_error(form, problem)
         else:
             if client is None:
+                flash(_("Client card saved."), "info")
                 return _see(url_for(".card", client_id=stored.id))
             form.mobile.data = services.readable_mobile(stored.mobile)
             return render_fragment("clients/_form.html", client=stored, form=form, saved=True)
     status = 422 if form.errors else 200
+    history = services.load_history(client.id, datetime.now(UTC), settings.timezone) if client else None
     return render_page("clients/card.html", "clients/_form.html", status, client=client, form=form,
-                       consent_form=ConsentForm(formdata=None),
+                       consent_form=ConsentForm(formdata=None), history=history,
                        trail=audit.load_for("client", client.id) if client else [])
+
+
+def _channels(field) -> Channels | None:
+    return None if field.data == AUTOMATIC else Channels(field.data)
 
 
 def _see(url: str):
@@ -90,4 +120,3 @@ def _see(url: str):
     if is_htmx():
         return "", 200, {"HX-Redirect": url}
     return redirect(url, 303)
-

@@ -1,47 +1,148 @@
-"""Reading the message log: filters by status, channel and period."""
+"""Reading the message log: a page at a time, newest first by when each message went out, or the planned ones by
+when they are due; filtered by client, channel, status, kind and period. Every page is read along an index
+(models.Message: ix_message_logged, ix_message_status_logged, ix_message_due) and continues from the last row of
+the page before (keyset paging), so the first page and the thousandth cost the same."""
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload
 
 from .. import localtime
+from ..enums import Channel, MessageKind, MessageStatus, NotSentReason
+from ..errors import FieldError
 from ..extensions import db
-from ..enums import Channel, MessageStatus, NotSentReason
-from ..models import Appointment, Message, Practice
+from ..models import Appointment, Client, Message, Practice
 from .planning import reason_not_to_send
+
+PAGE = 25  # rows a page shows: the table is what a request spends its time on (bench/http_pages.py)
+LARGEST_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
 class Filters:
-    status: MessageStatus | None
-    channel: Channel | None
-    first_day: date
-    last_day: date
-    tz: str
+    """What the log shows, read from the query string so that a filtered page can be bookmarked. The status
+    "planned" is the tab of the messages still to go out; every other status is part of the history."""
+    status: MessageStatus | None = None
+    channel: Channel | None = None
+    kind: MessageKind | None = None
+    client_id: int | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    after: int | None = None  # the page continues after this message (older, or later due)...
+    before: int | None = None  # ... or ends before this one (newer)
+
+    @property
+    def planned(self) -> bool:
+        return self.status == MessageStatus.PLANNED
 
     @classmethod
-    def chosen(cls, status: str, channel: str, first: date | None, last: date | None, tz: str) -> "Filters":
-        """What the log shows; an unknown status or channel means all, and no dates the recent weeks."""
-        today = localtime.today(datetime.now(UTC), tz)
-        first, last = first or today - timedelta(days=30), last or today + timedelta(days=14)
-        return cls(MessageStatus(status) if status in set(MessageStatus) else None,
-                   Channel(channel) if channel in set(Channel) else None, min(first, last), max(first, last), tz)
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        return localtime.days_bounds(self.first_day, self.last_day, self.tz)
+    def read(cls, args: Mapping[str, str]) -> "Filters":
+        """The filters in `args`; a value that cannot be read is refused with a FieldError naming its parameter."""
+        return cls(status=_member(MessageStatus, args, "status", _l("There is no message status “%(value)s”.")),
+                   channel=_member(Channel, args, "channel", _l("There is no channel “%(value)s”.")),
+                   kind=_member(MessageKind, args, "kind", _l("There is no kind of message “%(value)s”.")),
+                   client_id=_record_id(args, "client"), first_day=_day(args, "from"), last_day=_day(args, "to"),
+                   after=_record_id(args, "after"), before=_record_id(args, "before"))
 
 
-def load_messages(filters: Filters, limit: int = 500) -> list[Message]:
-    start, end = filters.bounds()
-    query = (select(Message).where(Message.due_at >= start, Message.due_at < end)
-             .options(joinedload(Message.appointment).joinedload(Appointment.client))
-             .order_by(Message.due_at.desc(), Message.id.desc()).limit(limit))
+@dataclass(frozen=True)
+class Page:
+    messages: list[Message]
+    newer: int | None  # the first message of this page, when there are newer ones to go back to
+    older: int | None  # the last message of this page, when there are more after it
+
+
+def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
+    """One page of the log; a page cursor that names no message is refused (FieldError)."""
+    key = Message.due_at if filters.planned else Message.logged_at
+    query = select(Message).options(joinedload(Message.appointment).joinedload(Appointment.client)).limit(size + 1)
     if filters.status:
         query = query.where(Message.status == filters.status)
+    else:
+        query = query.where(Message.status != MessageStatus.PLANNED)
     if filters.channel:
         query = query.where(Message.channel == filters.channel)
-    return list(db.session.scalars(query))
+    if filters.kind:
+        query = query.where(Message.kind == filters.kind)
+    if filters.client_id:
+        query = query.where(Message.appointment_id.in_(select(Appointment.id)
+                                                       .where(Appointment.client_id == filters.client_id)))
+    if filters.first_day:
+        query = query.where(key >= localtime.midnight(filters.first_day, tz))
+    if filters.last_day:
+        query = query.where(key < localtime.day_bounds(filters.last_day, tz)[1])
+    # The history runs newest first, the planned messages soonest first; "newer" walks the other way and turns.
+    forward = filters.before is None
+    newest_first = not filters.planned if forward else filters.planned
+    cursor = filters.after if forward else filters.before
+    if cursor is not None:
+        where = (db.session.scalar(select(key).where(Message.id == cursor)), cursor)
+        if where[0] is None:
+            raise FieldError(_l("This page of the log no longer exists; start again from the first page."),
+                             "after" if forward else "before")
+        query = query.where(tuple_(key, Message.id) < where if newest_first else tuple_(key, Message.id) > where)
+    order = (key.desc(), Message.id.desc()) if newest_first else (key.asc(), Message.id.asc())
+    rows = list(db.session.scalars(query.order_by(*order)))
+    more, rows = len(rows) > size, rows[:size]
+    if forward:
+        return Page(rows, rows[0].id if rows and cursor else None, rows[-1].id if rows and more else None)
+    rows.reverse()
+    return Page(rows, rows[0].id if rows and more else None, rows[-1].id if rows else None)
+
+
+@dataclass(frozen=True)
+class Log:
+    filters: Filters
+    client: Client | None  # the client it is filtered by
+    page: Page
+
+
+def load_log(args: Mapping[str, str], tz: str) -> Log:
+    """The page of the log the query string asks for; a value that cannot be read is refused (FieldError)."""
+    filters = Filters.read(args)
+    return Log(filters, load_client(filters.client_id), load_page(filters, tz))
+
+
+def load_client(client_id: int | None) -> Client | None:
+    """The client the log is filtered by, for its name; an id that names nobody is refused."""
+    if client_id is None:
+        return None
+    client = db.session.get(Client, client_id)
+    if client is None:
+        raise FieldError(_l("There is no such client."), "client")
+    return client
+
+
+def _member(vocabulary, args: Mapping[str, str], name: str, message):
+    value = args.get(name, "")
+    if not value:
+        return None
+    if value not in set(vocabulary):
+        raise FieldError(message % {"value": value[:40]}, name)
+    return vocabulary(value)
+
+
+def _record_id(args: Mapping[str, str], name: str) -> int | None:
+    value = args.get(name, "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= LARGEST_ID:
+        raise FieldError(_l("“%(value)s” is not a number of a record.", value=value[:40]), name)
+    return int(value)
+
+
+def _day(args: Mapping[str, str], name: str) -> date | None:
+    value = args.get(name, "")
+    if not value:
+        return None
+    try:
+        return localtime.parse_day(value)
+    except ValueError:
+        raise FieldError(_l("“%(value)s” is not a date between %(first)s and %(last)s; write it as 2026-12-07.",
+                            value=value[:40], first=localtime.FIRST_DAY, last=localtime.LAST_DAY), name) from None
 
 
 def load_for_appointment(appointment_id: int, practice: Practice) -> list[tuple[Message, NotSentReason | None]]:

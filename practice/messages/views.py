@@ -9,7 +9,7 @@ from ..extensions import csrf, db, limiter
 from ..htmx import is_htmx, render_fragment, render_page
 from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
 from ..models import Appointment, Practice
-from ..web import day_argument, owner_required, public, show_error
+from ..web import owner_required, public, show_error
 from . import editor, planning, reports
 from . import forecast as message_forecast
 from . import log as message_log
@@ -21,12 +21,16 @@ callbacks = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
 @bp.get("/messages/")
 def index():
-    """The message log: every message with its kind, channel, recipient, time, segments, status and reason."""
-    filters = message_log.Filters.chosen(request.args.get("status", ""), request.args.get("channel", ""),
-                                         day_argument("from"), day_argument("to"), Practice.current().timezone)
-    return render_page("messages/log.html", "messages/_log_rows.html", filters=filters,
-                       messages=message_log.load_messages(filters), statuses=list(MessageStatus),
-                       channels=list(Channel))
+    """The message log: every message with its kind, channel, recipient, time, segments, status and reason; a page at
+    a time, filtered by the query string. A filter value that cannot be read gets its reason instead of rows."""
+    problem = None
+    try:
+        log = message_log.load_log(request.args, Practice.current().timezone)
+    except FieldError as refused:
+        problem, log = refused.message, message_log.Log(message_log.Filters(), None, message_log.Page([], None, None))
+    return render_page("messages/log.html", "messages/_log_rows.html", 400 if problem else 200, log=log,
+                       problem=problem, statuses=[status for status in MessageStatus if status != MessageStatus.PLANNED],
+                       channels=list(Channel), kinds=list(MessageKind))
 
 
 @bp.get("/messages/forecast")

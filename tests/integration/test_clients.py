@@ -1,12 +1,16 @@
-"""Client cards: checked contact details, live search, and the SMS consent trail."""
+"""Client cards: checked contact details, live search, the SMS consent trail, and the card's history."""
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
 from practice.clients import services
 from practice.errors import FieldError
 from practice.extensions import db
-from practice.enums import Channels, Role
-from practice.models import Client, ConsentEvent, Practice
+from practice.enums import AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, Role
+from practice.models import Appointment, Client, ConsentEvent, Message, Practice
 from tests.conftest import csrf_token, log_in, make_client, make_user
 
 
@@ -137,3 +141,187 @@ def test_a_bad_consent_source_is_refused(app, client, staff):
     assert _consent(client, client_id, "yes", source="carrier-pigeon").status_code == 422
     with app.app_context():
         assert db.session.get(Client, client_id).sms_consent is False
+
+
+# --- finding a client the way people type ---------------------------------------------------------------------
+
+def _found(client, query) -> str:
+    return client.get("/clients/", query_string={"q": query}, headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["celik", "Çelik", "zoe", "ZOË DUPONT", "dupont-c", "0470 12 34 56",
+                                   "+32 470 12 34 56", "+32470123456", "470123456", "0032470123456",
+                                   "zoe.dupont@", "zoe 0470"])
+def test_search_finds_zoe_dupont_celik_the_way_people_type(app, client, staff, query):
+    with app.app_context():
+        Practice.current().country = "BE"
+        db.session.commit()
+    make_client(app, first_name="Zoë", last_name="Dupont-Çelik", email="zoe.dupont@example.be", mobile="+32470123456")
+    make_client(app, first_name="Bram", last_name="Celis", email="bram@example.be", mobile="+32470654321")
+    log_in(client, staff)
+    fragment = _found(client, query)
+    assert "Dupont-Çelik" in fragment and "Celis" not in fragment, query
+
+
+def test_a_card_saved_through_the_form_is_found_by_its_new_name_and_number(app, client, staff):
+    client_id = make_client(app, first_name="Anna", last_name="de Vries")
+    log_in(client, staff)
+    saved = client.post(f"/clients/{client_id}", headers={"HX-Request": "true"},
+                        data=_form(client, first_name="Ærøe", last_name="Ünal", mobile="06 87654321"))
+    assert saved.status_code == 200
+    assert "Ünal" in _found(client, "aeroe unal") and "Ünal" in _found(client, "06-87 65 43 21")
+    assert "Ünal" not in _found(client, "vries")
+
+
+def test_search_takes_like_wildcards_literally(app, client, staff):
+    make_client(app, first_name="Anna", last_name="de Vries", email="anna@example.nl")
+    log_in(client, staff)
+    assert "de Vries" not in _found(client, "%") and "de Vries" not in _found(client, "_nna")
+
+
+def test_migration_0011_fills_the_search_text_of_existing_clients(empty_database_url):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from practice.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "HUEY_URL": "memory://"})
+    with app.app_context():
+        upgrade(revision="4b7d2e9a1c05")  # the one before 0011
+        db.session.execute(text("INSERT INTO client (first_name, last_name, email, mobile, language, notes, "
+                                "confirmation_channels, reminder_channels, sms_consent, created_at) VALUES "
+                                "('Zoë', 'Dupont-Çelik', '', '+32470123456', 'nl', '', 'email', 'email', false, "
+                                "CURRENT_TIMESTAMP)"))
+        db.session.commit()
+        upgrade()
+        assert services.search_clients("celik 0470 12 34 56", "BE")[0].last_name == "Dupont-Çelik"
+        db.engine.dispose()
+
+
+# --- the card: appointments and messages ------------------------------------------------------------------------
+
+def _appointment(app, agenda, client_id, start, status=AppointmentStatus.BOOKED) -> int:
+    with app.app_context():
+        appointment = Appointment(client_id=client_id, practitioner_id=agenda.practitioner, location_id=agenda.location,
+                                  appointment_type_id=agenda.treatment, start=start, end=start + timedelta(minutes=30),
+                                  status=status)
+        db.session.add(appointment)
+        db.session.commit()
+        return appointment.id
+
+
+def test_the_card_lists_upcoming_and_past_appointments_in_the_practice_zone_with_their_status(app, client, staff, agenda):
+    client_id = make_client(app)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ahead = now + timedelta(days=3)
+    _appointment(app, agenda, client_id, ahead)
+    _appointment(app, agenda, client_id, now - timedelta(days=10), AppointmentStatus.NO_SHOW)
+    _appointment(app, agenda, client_id, now - timedelta(days=20), AppointmentStatus.CANCELLED)
+    log_in(client, staff)
+    html = client.get(f"/clients/{client_id}").get_data(as_text=True)
+    upcoming = html.split('data-test="upcoming"')[1].split("</table>")[0]
+    past = html.split('data-test="past"')[1].split("</table>")[0]
+    local = ahead.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert f"{local:%H:%M}" in upcoming and "Sophie Verbeek" in upcoming and "Behandeling" in upcoming
+    assert upcoming.count('data-test="appointment"') == 1
+    assert [status for status in re.findall(r'data-status="(\w+)"', past)] == ["no_show", "cancelled"]  # latest first
+    assert "No-show" in past and "Cancelled" in past
+    assert "Show all appointments" not in html
+
+
+def test_the_card_shows_the_latest_appointments_and_all_on_request(app, client, staff, agenda):
+    client_id = make_client(app)
+    now = datetime.now(UTC)
+    for weeks in range(1, 9):
+        _appointment(app, agenda, client_id, now - timedelta(weeks=weeks))
+    log_in(client, staff)
+    card = client.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert card.split('data-test="past"')[1].split("</table>")[0].count('data-test="appointment"') == 5
+    assert "Show all appointments" in card
+    everything = client.get(f"/clients/{client_id}/appointments", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert everything.lstrip().startswith('<section id="appointments"')
+    assert everything.count('data-test="appointment"') == 8 and "Show all appointments" not in everything
+
+
+def test_the_card_shows_the_latest_messages_and_links_to_the_log_of_this_client(app, client, staff, agenda):
+    client_id = make_client(app)
+    other_id = make_client(app, first_name="Bram", last_name="Jansen")
+    now = datetime.now(UTC)
+    mine = _appointment(app, agenda, client_id, now - timedelta(days=2))
+    theirs = _appointment(app, agenda, other_id, now - timedelta(days=2, hours=1))
+    with app.app_context():
+        for n in range(7):
+            db.session.add(Message(dedupe_key=f"mine{n}", appointment_id=mine, kind=MessageKind.REMINDER,
+                                   channel=Channel.EMAIL, recipient="anna@example.com", due_at=now - timedelta(days=n),
+                                   status=MessageStatus.HANDED_OVER, handed_over_at=now - timedelta(days=n)))
+        db.session.add(Message(dedupe_key="theirs", appointment_id=theirs, kind=MessageKind.CONFIRMATION,
+                               channel=Channel.EMAIL, recipient="bram@example.com", due_at=now,
+                               status=MessageStatus.HANDED_OVER, handed_over_at=now))
+        db.session.commit()
+    log_in(client, staff)
+    card = client.get(f"/clients/{client_id}").get_data(as_text=True)
+    inline = card.split('data-test="client-messages"')[1].split("</section>")[0]
+    assert inline.count('data-test="message"') == 5 and "bram@example.com" not in inline
+    assert f'href="/messages/?client={client_id}"' in inline
+    log = client.get(f"/messages/?client={client_id}").get_data(as_text=True)
+    assert log.count('data-test="message"') == 7 and "bram@example.com" not in log and "Anna de Vries" in log
+
+
+# --- the new-client form: consent, channels, "saved" --------------------------------------------------------------
+
+def test_sms_consent_is_registered_in_the_new_client_form_with_who_how_and_when(app, client, staff):
+    with app.app_context():
+        Practice.current().sms_enabled = True
+        db.session.commit()
+    log_in(client, staff)
+    created = client.post("/clients/new", data=_form(client, sms_consent="y", consent_source="paper",
+                                                     confirmation_channels="auto", reminder_channels="auto"))
+    assert created.status_code == 303
+    card = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Client card saved." in card
+    assert "Consent registered" in card and "On paper" in card and "Staff User" in card
+    with app.app_context():
+        stored = db.session.scalar(select(Client))
+        [event] = stored.consent_events
+        assert stored.sms_consent and event.granted and event.source == ConsentSource.PAPER
+        assert event.recorded_by.email == "staff@fysio.test" and event.recorded_at is not None
+        # e-mail and a mobile number with consent: confirmations by e-mail, reminders on both channels
+        assert (stored.confirmation_channels, stored.reminder_channels) == (Channels.EMAIL, Channels.BOTH)
+
+
+@pytest.mark.parametrize("email, mobile, consent, expected", [
+    ("anna@example.nl", "", "", (Channels.EMAIL, Channels.EMAIL)),
+    ("anna@example.nl", "06 12345678", "", (Channels.EMAIL, Channels.EMAIL)),  # no consent: no SMS
+    ("", "06 12345678", "y", (Channels.SMS, Channels.SMS)),
+    ("", "", "", (Channels.NONE, Channels.NONE)),
+])
+def test_a_new_clients_channels_default_to_what_the_contact_details_allow(app, client, staff, email, mobile, consent,
+                                                                         expected):
+    with app.app_context():
+        Practice.current().sms_enabled = True
+        db.session.commit()
+    log_in(client, staff)
+    page = client.get("/clients/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="auto">|<option value="auto" selected', page)
+    created = client.post("/clients/new", data=_form(client, email=email, mobile=mobile, sms_consent=consent,
+                                                     confirmation_channels="auto", reminder_channels="auto"))
+    assert created.status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(select(Client))
+        assert (stored.confirmation_channels, stored.reminder_channels) == expected
+
+
+def test_the_consent_answer_tells_the_card_to_refresh_its_no_consent_line(app, client, staff):
+    with app.app_context():
+        Practice.current().sms_enabled = True
+        db.session.commit()
+    client_id = make_client(app, reminder_channels=Channels.SMS)
+    log_in(client, staff)
+    warning = f"/clients/{client_id}/sms-warning"
+    assert "no SMS consent registered" in client.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert 'hx-trigger="consent-changed from:body"' in client.get(warning).get_data(as_text=True)
+    registered = _consent(client, client_id, "yes")
+    assert registered.headers["HX-Trigger"] == "consent-changed"
+    assert "no SMS consent registered" not in client.get(warning).get_data(as_text=True)
+    _consent(client, client_id, "no")
+    assert "no SMS consent registered" in client.get(warning).get_data(as_text=True)

@@ -1,0 +1,206 @@
+"""How fast the pages answer over real HTTP under load: gunicorn (2 workers, 4 threads, as in production) serving
+the app on 127.0.0.1 with a year of history of a busy practice (about 100,000 appointments, 200,000 messages,
+100,000 clients; bench/dashboard.py seeds it), 8 users logged in at once, each with a connection of their own.
+Every page is loaded by all users together for a while; printed per page: median and 95th percentile latency,
+requests per second, and whether its p95 is within 3x the login page's (the trivial baseline) and under 150 ms.
+
+    .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--stack embedded|production|both]
+
+--stack (bench/stacks.py): SQLite (the default here), a throw-away PostgreSQL cluster, or both side by side.
+"""
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time as clock
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PRACTICE_INSTANCE", tempfile.mkdtemp(prefix="practice-bench-"))
+os.environ.setdefault("HUEY_URL", "memory://")
+
+from sqlalchemy import func, select, update  # noqa: E402
+
+from bench import dashboard, stacks  # noqa: E402
+from practice.app import create_app  # noqa: E402
+from practice.extensions import db  # noqa: E402
+from practice.models import Appointment, Client, Message  # noqa: E402
+from practice.search_text import search_text_of  # noqa: E402
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+PASSWORD = "bench-password"  # dashboard.seed's owner
+TARGET_MS, TARGET_FACTOR = 150.0, 3.0
+SEARCHES = ("celik", "0470 12 34 56", "bench4711", "c777@example")  # a rare name, a number, a common word, an e-mail
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=40, help="per user and page")
+    parser.add_argument("--messages", type=int, default=200_000)
+    stacks.add_argument(parser)
+    parser.set_defaults(stack=os.environ.get("PRACTICE_TEST_STACK", "embedded"))
+    args = parser.parse_args()
+    stacks.run(args, f"pages over HTTP: gunicorn -w 2 --threads 4, {args.users} users, {args.requests} requests "
+                     f"each per page; target: p95 <= {TARGET_FACTOR:g}x the login page's and < {TARGET_MS:g} ms",
+               lambda url: measure(url, args))
+
+
+def seed(url: str, messages: int) -> dict:
+    """The dashboard bench's year of history, with 15 practitioners and 100,000 clients; what the pages ask for."""
+    dashboard.PRACTITIONERS, dashboard.CLIENTS = 15, 100_000
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.create_all()
+        started = clock.perf_counter()
+        dashboard.seed(messages, now)
+        zoe = Client(first_name="Zoë", last_name="Dupont-Çelik", email="zoe@example.be", mobile="+32470123456")
+        db.session.add(zoe)
+        # The seed inserts in bulk, past the ORM's hooks: the search texts are written as migration 0010 does.
+        rows = db.session.execute(select(Client.id, Client.first_name, Client.last_name, Client.email, Client.mobile))
+        db.session.execute(update(Client), [{"id": row.id, "search_text": search_text_of(*row[1:])} for row in rows])
+        db.session.commit()
+        zoe_id = zoe.id
+        busy = db.session.execute(select(Appointment.client_id).group_by(Appointment.client_id)
+                                  .order_by(func.count().desc()).limit(1)).scalar()
+        counted = [db.session.scalar(select(func.count(table.id))) for table in (Appointment, Message, Client)]
+        print(f"seeded {counted[0]:,} appointments, {counted[1]:,} messages, {counted[2]:,} clients "
+              f"in {clock.perf_counter() - started:.0f} s", flush=True)
+        stacks.settle_statistics(db.engine)
+        db.engine.dispose()
+    today = now.astimezone(ZONE).date()
+    month_ago = (today - timedelta(days=30)).isoformat()
+    return {
+        "login page (baseline)": ("/login", False),
+        "agenda day": (f"/agenda/?day={today.isoformat()}", False),
+        "agenda week": (f"/agenda/?day={today.isoformat()}&view=week", False),
+        "client search (htmx)": ([f"/clients/?{urlencode({'q': query})}" for query in SEARCHES], True),
+        "client card": ([f"/clients/{client_id}" for client_id in (busy, zoe_id, 4711, 77)], False),
+        "message log, first page": ("/messages/", False),
+        "message log, filtered": (f"/messages/?channel=sms&status=undeliverable&from={month_ago}", False),
+        "message log, one client": (f"/messages/?client={busy}", False),
+        "dashboard": ("/dashboard/", False),
+    }
+
+
+def measure(url: str, args) -> dict[str, str]:
+    pages = seed(url, args.messages)
+    port = stacks.free_port()
+    environment = os.environ | {"DATABASE_URL": url, "HUEY_URL": "memory://", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
+                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=environment)
+    try:
+        _wait_for(port)
+        users = [User(port) for _ in range(args.users)]
+        for user in users:
+            user.log_in()
+        figures, baseline = {}, None
+        for label, (paths, htmx) in pages.items():
+            paths = paths if isinstance(paths, list) else [paths]
+            anonymous = label.startswith("login")
+            clients = [User(port) for _ in users] if anonymous else users
+            timings, seconds = _load(clients, paths, htmx, args.requests)
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            baseline = baseline or p95
+            within = p95 <= TARGET_FACTOR * baseline and p95 < TARGET_MS
+            figures[f"{label}: median / p95"] = f"{statistics.median(timings):.1f} / {p95:.1f} ms"
+            figures[f"{label}: requests per second"] = f"{len(timings) / seconds:.0f}"
+            if not anonymous:
+                figures[f"{label}: within target"] = "yes" if within else f"NO ({p95 / baseline:.1f}x baseline)"
+            print(f"{label}: median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+                  f"{len(timings) / seconds:.0f} req/s", flush=True)
+        return figures
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+class User:
+    """One browser: its own keep-alive connection and its own session cookie."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies = port, {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.connection.close()  # gunicorn closes a keep-alive connection left idle: open it again, as browsers do
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
+        return response.status, text
+
+    def log_in(self) -> None:
+        status, page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        form = urlencode({"email": "owner@example.com", "password": PASSWORD, "csrf_token": token})
+        status, _ = self.request("POST", "/login", form)
+        assert status == 302, f"login answered {status}"
+
+
+def _load(users: list[User], paths: list[str], htmx: bool, requests: int) -> tuple[list[float], float]:
+    """Every user loads the page `requests` times at once with the others, after two unmeasured warm-up loads."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    timings, lock, failures = [], threading.Lock(), []
+
+    def run(user: User, offset: int) -> None:
+        mine = []
+        for n in range(requests + 2):
+            path = paths[(offset + n) % len(paths)]
+            started = clock.perf_counter()
+            try:
+                status, _ = user.request("GET", path, headers=headers)
+            except OSError as error:
+                status = error
+            if status != 200:
+                failures.append(f"{path}: {status}")
+            mine.append((clock.perf_counter() - started) * 1000)
+        with lock:
+            timings.extend(mine[2:])
+
+    threads = [threading.Thread(target=run, args=(user, n)) for n, user in enumerate(users)]
+    started = clock.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return timings, clock.perf_counter() - started
+
+
+def _wait_for(port: int, seconds: float = 30) -> None:
+    deadline = clock.monotonic() + seconds
+    while clock.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            clock.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    main()
