@@ -216,9 +216,8 @@ class Client(db.Model):
     # What search finds the client by (search_text.py), kept right on every save (below); it orders by name too.
     search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
 
-    consent_events: Mapped[list["ConsentEvent"]] = relationship(
-        back_populates="client", order_by="ConsentEvent.id.desc()", cascade="all, delete-orphan"
-    )
+    consent_events: Mapped[list["ConsentEvent"]] = relationship(back_populates="client", order_by="ConsentEvent.id.desc()",
+                                                                cascade="all, delete-orphan")
 
     @property
     def name(self) -> str:
