@@ -165,6 +165,74 @@ class NotSentReason(Labelled):
     NOT_WANTED = "not_wanted", _l("the client wants no reminders")  # reminder channels "none"
 
 
+class Note(Labelled):
+    """What the app notes in a message's history and error. Stored as a code with its arguments and, after ": ",
+    an inner note or a text from outside kept as received (`noted`: "attempt-failed 1 1: smtp-unreachable: …");
+    put into the reader's words when shown (`in_words`). A label reads well with ": <what follows>" after it."""
+
+    def __new__(cls, value: str, label, *arguments: str):
+        member = str.__new__(cls, value)
+        member._value_, member.label, member.arguments = value, label, arguments
+        return member
+
+    # The sender (messages/sending.py, planning.py)
+    WORKER_STOPPED_BEFORE = "worker-stopped-before", _l("the worker stopped before handing it over; it goes out again")
+    WORKER_STOPPED_AFTER = "worker-stopped-after", _l("the worker stopped between the final write and the server's "
+                                                      "answer")
+    WORKER_STOPPED_ANSWER = "worker-stopped-answer", _l("the worker stopped while the gateway answered")
+    IN_DOUBT = "in-doubt", _l("in doubt")
+    IN_DOUBT_EMAIL = "in-doubt-email", _l("in doubt, so it goes out again with the same Message-ID")
+    IN_DOUBT_SMS = "in-doubt-sms", _l("in doubt, so it is not sent again: the delivery report will tell")
+    IN_DOUBT_THEN = "in-doubt-then", _l("in doubt since an earlier attempt; then")
+    IN_DOUBT_NOT_SENT = "in-doubt-not-sent", _l("in doubt since an earlier attempt; not sent again")
+    APPOINTMENT_MOVED = "appointment-moved", _l("the appointment has moved since this reminder was planned")
+    ATTEMPT_FAILED = ("attempt-failed", _l("attempt %(attempt)s failed; next try in %(minutes)s min"),
+                      "attempt", "minutes")
+    RESENT = "resent-after-doubt", _l("resent after an unclear hand-over")
+    SENT_AGAIN = "sent-again-on-request", _l("sent again on request")
+    # The mail server (channels/email.py)
+    NOT_AN_ADDRESS = "not-an-address", _l("not an e-mail address")
+    NOT_IDNA = "domain-not-idna", _l("the domain cannot be written in IDNA form")
+    NO_SMTPUTF8 = "no-smtputf8", _l("the mail server does not accept addresses with characters outside ASCII before "
+                                    "the @ (it does not offer SMTPUTF8)")
+    MAIL_UNREACHABLE = "smtp-unreachable", _l("the mail server could not be reached")
+    MAIL_NOT_NOW = "smtp-not-now", _l("the mail server could not take the message now")
+    MAIL_REFUSED = "smtp-refused", _l("the mail server refused the message")
+    MAIL_NO_ANSWER = "smtp-no-answer", _l("no answer after the whole message was sent")
+    MAIL_SINK_FAILED = "mail-sink-failed", _l("the development mail sink could not keep the message")
+    # The SMS gateway (channels/sms_gateways.py)
+    GATEWAY_UNREACHABLE = "gateway-unreachable", _l("the SMS gateway could not be reached")
+    GATEWAY_NO_ANSWER = "gateway-no-answer", _l("no answer from the SMS gateway within %(seconds)s s"), "seconds"
+    GATEWAY_LOST = "gateway-connection-lost", _l("the connection to the SMS gateway was lost")
+    GATEWAY_LOGIN = "gateway-login-refused", _l("the SMS gateway refused our login")
+    GATEWAY_ERROR = "gateway-error", _l("the SMS gateway could not send it")
+    GATEWAY_REFUSED = "gateway-refused", _l("the SMS gateway refused the message")
+    SMS_SINK_REPORT = "sms-sink-report", _l("simulated by the development SMS sink")
+
+
+_NOTES = {member.value: member for member in (*Note, *NotSentReason)}
+
+
+def noted(code: str, *arguments, then: object = "") -> str:
+    """A note as stored: a Note or NotSentReason code, its arguments, and `then` (an inner note, or a text from
+    outside such as a server's answer) after ": "."""
+    head = " ".join(map(str, (code, *arguments)))
+    return f"{head}: {then}" if str(then) else head
+
+
+def in_words(stored: str) -> str:
+    """A stored note in the reader's language, what followed it after our words as it was received. Anything that
+    is not a note we know (an old row's sentence, a gateway's report) is shown as it is."""
+    head, colon, then = stored.partition(": ")
+    code, *values = head.split(" ")
+    known = _NOTES.get(code)
+    names = getattr(known, "arguments", ())
+    if known is None or len(values) != len(names):
+        return stored
+    words = str(known.label) % dict(zip(names, values)) if names else str(known.label)
+    return f"{words}: {in_words(then)}" if colon else words
+
+
 class AuditSubject(Labelled):
     """What an entry of the audit trail is about."""
 
@@ -207,3 +275,4 @@ class AuditAction(Labelled):
     TWO_STEP_ON = "two_step_on", _l("Two-step login switched on"), AuditSubject.USER
     TWO_STEP_OFF = "two_step_off", _l("Two-step login switched off"), AuditSubject.USER
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _l("Signed out everywhere"), AuditSubject.USER
+

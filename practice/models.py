@@ -327,7 +327,7 @@ class Message(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[MessageStatus] = mapped_column(EnumText(MessageStatus, 20), default=MessageStatus.PLANNED)
     reason: Mapped[NotSentReason | None] = mapped_column(EnumText(NotSentReason, 20))
-    error: Mapped[str] = mapped_column(String(500), default="")
+    error: Mapped[str] = mapped_column(String(500), default="")  # a note (enums.noted), shown through in_words
     attempts: Mapped[int] = mapped_column(default=0)
     claim_id: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -363,14 +363,9 @@ class MessageEvent(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[MessageStatus] = mapped_column(EnumText(MessageStatus, 20))
-    detail: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")  # a note (enums.noted), or a report's own text
 
     message: Mapped[Message] = relationship(back_populates="events")
-
-    @property
-    def described(self) -> str:
-        """The detail for the history: a reason why nothing was sent in words, anything else as it was noted."""
-        return NotSentReason(self.detail).label if self.detail in set(NotSentReason) else self.detail
 
 
 class OnlineMove(db.Model):

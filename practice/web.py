@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 from . import localtime
 from .errors import FieldError
 from .extensions import db, login_manager
-from .enums import LANGUAGES, Language
+from .enums import LANGUAGES, Language, in_words
 from .models import Practice
 
 CSP = (
@@ -215,6 +215,7 @@ def init_app(app: Flask) -> None:
         number=lambda value: format_decimal(value),
         weekday=lambda day: weekday_names()[day],
         dict_without=lambda mapping, key: {name: value for name, value in mapping.items() if name != key},
+        in_words=in_words,  # a message's noted history and error, in the reader's language
     )
 
     @app.context_processor

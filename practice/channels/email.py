@@ -19,6 +19,7 @@ from pathlib import Path
 import icalendar
 import idna
 
+from ..enums import Note, noted
 from .outcome import OutcomeUnknown
 
 
@@ -65,11 +66,11 @@ def wire_address(address: str) -> WireAddress:
     only a server offering SMTPUTF8 accepts. AddressProblem if it is not an address."""
     local, at, domain = address.strip().rpartition("@")
     if not at or not local or not domain or any(c in address for c in "<>\r\n\",;:() "):
-        raise AddressProblem(f"not an e-mail address: {address!r}")
+        raise AddressProblem(noted(Note.NOT_AN_ADDRESS, then=address))
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii") if not domain.isascii() else domain
     except idna.IDNAError as error:
-        raise AddressProblem(f"the domain of {address!r} cannot be written in IDNA form: {error}") from None
+        raise AddressProblem(noted(Note.NOT_IDNA, then=f"{address}: {error}")) from None
     return WireAddress(f"{local}@{ascii_domain}", not local.isascii())
 
 
@@ -184,13 +185,24 @@ class SmtpMailer:
                     smtp.login(self.username, self.password)
                 _transaction(smtp, outgoing, point_of_no_return)
         except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _ in error.recipients.values()]
-            raise (PermanentFailure if all(c >= 500 for c in codes) else TemporaryFailure)(str(error)) from error
+            answers = error.recipients.values()
+            raise _refusal(min(code for code, _ in answers),
+                           "; ".join(f"{code} {_text(reply)}" for code, reply in answers)) from error
         except smtplib.SMTPResponseException as error:
-            raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(
-                f"{error.smtp_code} {error.smtp_error!r}") from error
+            raise _refusal(error.smtp_code, f"{error.smtp_code} {_text(error.smtp_error)}") from error
         except (OSError, smtplib.SMTPException, socket.timeout) as error:
-            raise TemporaryFailure(f"SMTP server {self.host}:{self.port}: {error}") from error
+            raise TemporaryFailure(noted(Note.MAIL_UNREACHABLE, then=f"{self.host}:{self.port}: {error}")) from error
+
+
+def _refusal(code: int, answer: str) -> Exception:
+    """The server's answer, kept as it came: a 5xx refuses for good, anything else only for now."""
+    if code >= 500:
+        return PermanentFailure(noted(Note.MAIL_REFUSED, then=answer))
+    return TemporaryFailure(noted(Note.MAIL_NOT_NOW, then=answer))
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply  # smtplib keeps bytes
 
 
 def _transaction(smtp: smtplib.SMTP, outgoing: Outgoing, point_of_no_return) -> None:
@@ -199,8 +211,7 @@ def _transaction(smtp: smtplib.SMTP, outgoing: Outgoing, point_of_no_return) -> 
     options = []
     if outgoing.smtputf8:
         if not smtp.has_extn("smtputf8"):
-            raise AddressProblem(f"the mail server {smtp._host} does not accept addresses with characters outside "
-                                 f"ASCII before the @ (it does not offer SMTPUTF8): {outgoing.recipient}")
+            raise AddressProblem(noted(Note.NO_SMTPUTF8, then=f"{smtp._host}: {outgoing.recipient}"))
         options = ["SMTPUTF8"]  # smtplib then sends the commands in UTF-8
     code, reply = smtp.mail(outgoing.sender, options)
     if code != 250:
@@ -222,7 +233,7 @@ def _transaction(smtp: smtplib.SMTP, outgoing: Outgoing, point_of_no_return) -> 
         smtp.send(b".\r\n")
         code, reply = smtp.getreply()
     except (OSError, smtplib.SMTPServerDisconnected) as error:
-        raise OutcomeUnknown(f"no answer after the whole message was sent: {error}") from error
+        raise OutcomeUnknown(noted(Note.MAIL_NO_ANSWER, then=error)) from error
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
 
@@ -239,8 +250,7 @@ class SinkMailer:
 
     def send(self, outgoing: Outgoing, point_of_no_return=lambda: None) -> None:
         if outgoing.smtputf8 and not self.smtputf8:
-            raise AddressProblem(f"the mail sink does not accept addresses with characters outside ASCII before "
-                                 f"the @: {outgoing.recipient}")
+            raise AddressProblem(noted(Note.NO_SMTPUTF8, then=f"sink: {outgoing.recipient}"))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = outgoing.message_id.strip("<>").replace("/", "_")
@@ -248,7 +258,7 @@ class SinkMailer:
             with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
                 file.write(outgoing.content)  # a client's message: for the practice's eyes only
         except OSError as error:
-            raise TemporaryFailure(f"mail sink {self.folder}: {error}") from error
+            raise TemporaryFailure(noted(Note.MAIL_SINK_FAILED, then=f"{self.folder}: {error}")) from error
         try:
             point_of_no_return()
         except BaseException:

@@ -1,6 +1,7 @@
 """SMS gateways behind one interface: `send` hands a message over, `read_report` reads a delivery report.
 
-Outcomes are our own words (the statuses of the message log), whatever the gateway calls them.
+Outcomes are our own words (the statuses of the message log), whatever the gateway calls them; failures are notes
+(enums.Note) with the gateway's own answer after them.
 """
 import http.client
 import socket
@@ -8,6 +9,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..enums import Note, noted
 from .outcome import OutcomeUnknown
 
 
@@ -76,23 +78,25 @@ class KannelGateway:
             try:
                 connection.connect()
             except OSError as error:  # refused, no route, or no answer to connect: Kannel never saw it
-                raise SmsFailure("unreachable", f"Kannel unreachable: {error}", retry=True) from error
+                raise SmsFailure("unreachable", noted(Note.GATEWAY_UNREACHABLE, then=error), retry=True) from error
             try:
                 connection.request("GET", f"{self._path}?{self._login}&{urllib.parse.urlencode(arguments)}")
                 response = connection.getresponse()
                 answer = response.read().decode("utf-8", "replace").strip()
             except (TimeoutError, socket.timeout) as error:
-                raise OutcomeUnknown(f"no answer from Kannel within {self.timeout} s") from error
+                raise OutcomeUnknown(noted(Note.GATEWAY_NO_ANSWER, f"{self.timeout:g}")) from error
             except (OSError, http.client.HTTPException) as error:
-                raise OutcomeUnknown(f"connection to Kannel lost: {error}") from error
+                raise OutcomeUnknown(noted(Note.GATEWAY_LOST, then=error)) from error
         finally:
             connection.close()
         if response.status == 403:
-            raise SmsFailure("provider_error", f"Kannel refused our login: {answer}", retry=False)
+            raise SmsFailure("provider_error", noted(Note.GATEWAY_LOGIN, then=answer), retry=False)
         if response.status >= 500:
-            raise SmsFailure("provider_error", f"Kannel {response.status}: {answer}", retry=False)
+            raise SmsFailure("provider_error", noted(Note.GATEWAY_ERROR, then=f"{response.status} {answer}"),
+                             retry=False)
         if response.status >= 400:
-            raise SmsFailure("provider_refused", f"Kannel {response.status}: {answer}", retry=False)
+            raise SmsFailure("provider_refused", noted(Note.GATEWAY_REFUSED, then=f"{response.status} {answer}"),
+                             retry=False)
         return None  # Kannel gives no id of its own; our reference travels in the dlr-url
 
     def read_report(self, arguments: dict[str, str]) -> Report:
@@ -127,4 +131,4 @@ class SinkGateway:
         outcome = arguments.get("outcome", "")
         if outcome not in {*self.OUTCOMES.values(), "delivered"} or not arguments.get("ref"):
             raise ValueError("not a sink delivery report")
-        return Report(arguments["ref"], outcome, "simulated by the development SMS sink")
+        return Report(arguments["ref"], outcome, noted(Note.SMS_SINK_REPORT))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import schedule
 from ..audit import services as audit
-from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, MessageStatus, NotSentReason
+from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
 from ..errors import FieldError
 from ..extensions import db
 from ..models import Appointment, Client, Message, MessageEvent, Practice, utcnow
@@ -50,7 +50,7 @@ def resend_confirmation(appointment: Appointment, now: datetime) -> list[Message
         raise FieldError(_l("This appointment gets no confirmations: its confirmation channels are set to none."))
     messages = plan_change(appointment, MessageKind.CONFIRMATION, now)
     for message in messages:
-        message.events.append(MessageEvent(status=message.status, at=now, detail="sent again on request"))
+        message.events.append(MessageEvent(status=message.status, at=now, detail=noted(Note.SENT_AGAIN)))
     audit.record(AuditAction.CONFIRMATION_RESENT, appointment.id, ", ".join(message.channel for message in messages))
     db.session.commit()
     messages_planned.send(current_app._get_current_object(),

@@ -16,7 +16,7 @@ from .. import templating
 from ..channels.email import AddressProblem, PermanentFailure, TemporaryFailure
 from ..channels.outcome import OutcomeUnknown
 from ..channels.sms_gateways import Sms, SmsFailure
-from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, NotSentReason
+from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
 from ..extensions import db
 from ..models import Appointment, Message, MessageEvent, Practice, utcnow
 from .content import email_of, render_message
@@ -71,14 +71,14 @@ def release_stale_claims(now: datetime) -> None:
         values = {}
         if final_write_at is None:
             status = event = MessageStatus.PLANNED
-            detail = "the worker stopped before handing it over; it goes out again"
+            detail = noted(Note.WORKER_STOPPED_BEFORE)
         elif channel == Channel.EMAIL:
             status, event, values = MessageStatus.PLANNED, MessageStatus.UNKNOWN, {"in_doubt": True}
-            detail = IN_DOUBT_EMAIL.format(why="the worker stopped between the final write and the server's answer")
+            detail = noted(Note.IN_DOUBT_EMAIL, then=Note.WORKER_STOPPED_AFTER)
         else:
             status = event = MessageStatus.UNKNOWN
             values = {"in_doubt": True}
-            detail = IN_DOUBT_SMS.format(why="the worker stopped while the gateway answered")
+            detail = noted(Note.IN_DOUBT_SMS, then=Note.WORKER_STOPPED_ANSWER)
         # Conditional, like the claim: a second worker releasing the same message at once changes nothing, and a
         # worker that is slow but alive either reached its point of no return first (then this changes nothing
         # and it is settled by the marker's side) or finds its claim gone there and does not send.
@@ -89,11 +89,6 @@ def release_stale_claims(now: datetime) -> None:
         if won:
             db.session.add(MessageEvent(message_id=message_id, status=event, detail=detail, at=now))
     db.session.commit()
-
-
-IN_DOUBT_EMAIL = "in doubt: {why}; it goes out again with the same Message-ID"
-IN_DOUBT_SMS = "in doubt: {why}; not sent again, the delivery report will tell"
-RESENT = "resent after an unclear hand-over"
 
 
 def _claim(message_ids: list[int], now: datetime) -> list[int]:
@@ -147,9 +142,9 @@ def _send_one(message: Message, practice: Practice, now: datetime, events: list[
         _not_sent(events, message, reason)
     elif message.kind == MessageKind.REMINDER and not message.dedupe_key.endswith(appointment.start.isoformat()):
         if message.in_doubt:
-            _not_sent(events, message, None, "the appointment has moved since this reminder was planned")
+            _not_sent(events, message, None, Note.APPOINTMENT_MOVED)
         else:
-            _set(events, message, MessageStatus.WITHDRAWN, "the appointment has moved since this reminder was planned")
+            _set(events, message, MessageStatus.WITHDRAWN, Note.APPOINTMENT_MOVED)
     elif message.kind == MessageKind.REMINDER and (appointment.status != AppointmentStatus.BOOKED
                                                    or appointment.start <= now):
         _not_sent(events, message, NotSentReason.TOO_LATE)
@@ -212,11 +207,12 @@ def _hand_over(message: Message, outgoing, practice: Practice, now: datetime, ev
         retry = isinstance(failure, TemporaryFailure) or failure.retry
         message.final_write_at = None  # the other side certainly does not have it
         if retry and message.attempts <= len(RETRY_DELAYS):
-            message.due_at = now + RETRY_DELAYS[message.attempts - 1]
+            delay = RETRY_DELAYS[message.attempts - 1]
+            message.due_at = now + delay
             _set(events, message, MessageStatus.PLANNED,
-                 f"attempt {message.attempts} failed, next at {message.due_at:%H:%M} UTC: {failure}")
+                 noted(Note.ATTEMPT_FAILED, message.attempts, delay // timedelta(minutes=1), then=failure))
         elif message.in_doubt:
-            _set(events, message, MessageStatus.UNKNOWN, f"in doubt since an earlier attempt; then: {failure}")
+            _set(events, message, MessageStatus.UNKNOWN, noted(Note.IN_DOUBT_THEN, then=failure))
         else:
             status = failure.status if isinstance(failure, SmsFailure) else (
                 MessageStatus.UNREACHABLE if message.channel == Channel.SMS else MessageStatus.PROVIDER_ERROR)
@@ -234,28 +230,26 @@ def _hand_over(message: Message, outgoing, practice: Practice, now: datetime, ev
         message.in_doubt = True
         if message.channel == Channel.EMAIL and message.attempts <= len(RETRY_DELAYS):
             message.due_at = now + RETRY_DELAYS[message.attempts - 1]
-            _set(events, message, MessageStatus.PLANNED, IN_DOUBT_EMAIL.format(why=failure))
+            _set(events, message, MessageStatus.PLANNED, noted(Note.IN_DOUBT_EMAIL, then=failure))
         else:
-            _set(events, message, MessageStatus.UNKNOWN, IN_DOUBT_SMS.format(why=failure)
-                 if message.channel == Channel.SMS else f"in doubt: {failure}")
+            doubt = Note.IN_DOUBT_SMS if message.channel == Channel.SMS else Note.IN_DOUBT
+            _set(events, message, MessageStatus.UNKNOWN, noted(doubt, then=failure))
     else:
         message.provider_ref, message.handed_over_at = reference, now
-        _set(events, message, MessageStatus.HANDED_OVER, RESENT if message.in_doubt else "")
+        _set(events, message, MessageStatus.HANDED_OVER, Note.RESENT if message.in_doubt else "")
         return True
     return False
 
 
 def _not_sent(events: list[dict], message: Message, reason: NotSentReason | None, detail: str = "") -> None:
     """Not sent, and never tried again. After an attempt whose outcome was unknown that would claim more than
-    is known (the client may have it): then the message stays in doubt, with the reason it went no further."""
+    is known (the client may have it): then the message stays in doubt, with the reason it went no further.
+    `detail`: what more there is to say (a note, or a problem's own text) beside the reason."""
+    why = noted(reason, then=detail) if reason else detail
     if message.in_doubt:
-        why = detail or REASON_TEXT.get(reason, str(reason))
-        _set(events, message, MessageStatus.UNKNOWN, f"in doubt since an earlier attempt; not sent again: {why}")
+        _set(events, message, MessageStatus.UNKNOWN, noted(Note.IN_DOUBT_NOT_SENT, then=why))
     else:
-        _set(events, message, MessageStatus.NOT_SENT, detail, reason=reason)
-
-
-REASON_TEXT = {NotSentReason.TOO_LATE: "the appointment had begun", NotSentReason.NO_TEMPLATE: "no template"}
+        _set(events, message, MessageStatus.NOT_SENT, detail, reason=reason, noted_as=why)
 
 
 def _mark_final_write(message: Message, now: datetime, *, durable: bool) -> bool:
@@ -283,14 +277,16 @@ def _mark_final_write(message: Message, now: datetime, *, durable: bool) -> bool
 
 
 def _set(events: list[dict], message: Message, status: MessageStatus, detail: str = "",
-         reason: NotSentReason | None = None) -> None:
-    """Move the message on and note the step for its history (`events`, written by _commit_outcome)."""
+         reason: NotSentReason | None = None, noted_as: str = "") -> None:
+    """Move the message on and note the step for its history (`events`, written by _commit_outcome). `detail`
+    (a note, see enums.noted) becomes the message's error too; the history takes `noted_as` where it says more
+    (the reason with the detail, which the message keeps apart in `reason`)."""
     message.status, message.status_at = status, utcnow()
     if reason:
         message.reason = reason
     if detail and status != MessageStatus.HANDED_OVER:
-        message.error = detail[:500]
-    events.append({"message_id": message.id, "status": status, "detail": (detail or (reason or ""))[:500],
+        message.error = str(detail)[:500]
+    events.append({"message_id": message.id, "status": status, "detail": str(noted_as or detail)[:500],
                    "at": message.status_at})
 
 

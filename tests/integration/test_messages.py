@@ -11,7 +11,7 @@ from practice.agenda import services as agenda
 from practice import localtime
 from practice.extensions import db
 from practice.messages import reports, sending
-from practice.enums import Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
+from practice.enums import Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role, in_words
 from practice.models import ConsentEvent, Message, Practice
 from tests.conftest import log_in, make_client, make_user
 
@@ -100,7 +100,7 @@ def test_an_smtp_outage_is_retried_and_the_log_shows_each_attempt(app, agenda, s
         message = db.session.scalar(select(Message).where(Message.appointment_id == appointment_id, Message.kind == MessageKind.CONFIRMATION))
         assert message.status == MessageStatus.PLANNED and message.attempts == 1
         assert message.due_at > datetime.now(UTC)
-        assert "attempt 1 failed" in message.events[0].detail
+        assert "attempt 1 failed" in in_words(message.events[0].detail)
         message.due_at = datetime.now(UTC)  # the back-off has passed
         db.session.commit()
     smtp_server.start()

@@ -1,5 +1,6 @@
 """No message is lost in silence: one that cannot be sent fails alone with its reason, an unclear hand-over says
 "in doubt" and follows the channel's rule, and international e-mail addresses go out as the server allows."""
+import html
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from practice import localtime
 from practice.extensions import db
 from practice.messages import reports, sending
-from practice.enums import Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role
+from practice.enums import Channel, Channels, MessageKind, MessageStatus, NotSentReason, Role, in_words
 from practice.models import Message, MessageTemplate, Practice
 from tests.conftest import csrf_token, free_port, log_in, make_client, make_user
 from tests.integration.test_messages import book, use_smtp
@@ -60,7 +61,8 @@ def test_without_smtputf8_such_an_address_is_not_sent_with_the_reason_and_the_ot
         server.stop()
     message = confirmation_of(app, refused)
     assert (message.status, message.reason) == (MessageStatus.NOT_SENT, NotSentReason.BAD_ADDRESS)
-    assert "SMTPUTF8" in message.error and "SMTPUTF8" in message.events[-1].detail
+    assert "SMTPUTF8" in in_words(message.error) and "SMTPUTF8" in in_words(message.events[-1].detail)
+    assert "jörg@xn--mller-kva.example" in message.error  # the address as the server was offered it
     assert confirmation_of(app, fine).status == MessageStatus.HANDED_OVER
     assert send_due(app, later=timedelta(hours=2)) == 0  # never tried again
     assert confirmation_of(app, refused).attempts == 1
@@ -143,13 +145,39 @@ def test_an_email_whose_hand_over_is_unclear_goes_out_again_with_the_same_messag
     assert send_due(app) == 0
     message = confirmation_of(app, appointment_id)
     assert message.status == MessageStatus.PLANNED and message.in_doubt
-    assert message.events[-1].detail.startswith("in doubt") and "same Message-ID" in message.events[-1].detail
+    said = in_words(message.events[-1].detail)
+    assert said.startswith("in doubt") and "same Message-ID" in said and "no answer after the whole message" in said
     assert send_due(app, later=timedelta(minutes=2)) == 1
     first, second = smtp_server.inbox.messages
     assert first["Message-ID"] == second["Message-ID"] == confirmation_of(app, appointment_id).provider_ref
     message = confirmation_of(app, appointment_id)
     assert message.status == MessageStatus.HANDED_OVER
-    assert message.events[-1].detail == sending.RESENT
+    assert in_words(message.events[-1].detail) == "resent after an unclear hand-over"
+
+
+def test_a_dutch_reader_sees_the_history_in_dutch_and_the_mail_servers_answer_as_it_came(app, agenda, smtp_server):
+    """Stored as notes, read in the reader's language; what the server said stays word for word (it is evidence)."""
+    refusal = "550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table"
+    use_smtp(app, smtp_server)
+    smtp_server.inbox.hang_up_after_data = 1
+    doubtful = book(app, agenda, make_client(app), hour=10)
+    unusable = book(app, agenda, make_client(app, email="anna at example.com", last_name="Z"), hour=11)
+    assert send_due(app) == 0
+    smtp_server.inbox.refusal = refusal
+    assert send_due(app, later=timedelta(minutes=2)) == 0
+    message = confirmation_of(app, doubtful)
+    assert message.status == MessageStatus.UNKNOWN
+    assert [event.detail.partition(": ")[0] for event in message.events] == ["in-doubt-email", "smtp-refused"]
+    desk = log_in(app.test_client(), make_user(app, Role.STAFF, language="nl"))
+    history = html.unescape(desk.get(f"/messages/{message.id}").get_data(as_text=True))
+    assert ("onzeker, dus het gaat opnieuw uit met dezelfde Message-ID: geen antwoord nadat het hele bericht was "
+            "verstuurd") in history
+    assert f"de mailserver weigerde het bericht: {refusal}" in history
+    not_sent = html.unescape(desk.get(f"/messages/{confirmation_of(app, unusable).id}").get_data(as_text=True))
+    assert "het adres is onbruikbaar: geen e-mailadres: anna at example.com" in not_sent
+    assert "in doubt" not in history + not_sent and "not an e-mail address" not in not_sent
+    log = html.unescape(desk.get("/messages/").get_data(as_text=True))
+    assert f'title="de mailserver weigerde het bericht: {refusal}"' in log
 
 
 def test_a_worker_killed_after_its_point_of_no_return_leaves_the_email_in_doubt_and_it_goes_out_again(
@@ -165,7 +193,7 @@ def test_a_worker_killed_after_its_point_of_no_return_leaves_the_email_in_doubt_
     assert send_due(app, later=stale) == 1
     message = confirmation_of(app, appointment_id)
     assert [e.status for e in message.events][-2:] == [MessageStatus.UNKNOWN, MessageStatus.HANDED_OVER]
-    assert message.events[-1].detail == sending.RESENT and message.in_doubt
+    assert in_words(message.events[-1].detail) == "resent after an unclear hand-over" and message.in_doubt
 
 
 def test_a_worker_killed_before_its_point_of_no_return_sends_it_again_without_doubt(app, agenda, smtp_server):
@@ -176,7 +204,7 @@ def test_a_worker_killed_before_its_point_of_no_return_sends_it_again_without_do
     assert send_due(app, later=timedelta(seconds=app.config["MESSAGE_CLAIM_SECONDS"] + 5)) == 1
     message = confirmation_of(app, appointment_id)
     assert not message.in_doubt and message.events[-1].detail == ""
-    assert "stopped before handing it over" in message.events[-2].detail
+    assert "stopped before handing it over" in in_words(message.events[-2].detail)
 
 
 def test_a_slow_worker_whose_claim_was_released_does_not_send_it_too(app, agenda, smtp_server):

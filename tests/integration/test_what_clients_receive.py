@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from practice import localtime
 from practice.agenda import services as agenda_services
-from practice.enums import AppointmentStatus, Channel, Language, MessageKind, MessageStatus, Role
+from practice.enums import AppointmentStatus, Channel, Language, MessageKind, MessageStatus, Role, in_words
 from practice.extensions import db
 from practice.messages import editor, sending
 from practice.messages.defaults import DEFAULTS
@@ -151,7 +151,7 @@ def test_resend_confirmation_plans_one_through_the_outbox_and_it_arrives_once(ap
                                                           Message.kind == MessageKind.CONFIRMATION)
                                     .order_by(Message.id)).all()[-1]
         assert resent.status == MessageStatus.HANDED_OVER
-        assert "sent again on request" in resent.events[0].detail
+        assert in_words(resent.events[0].detail) == "sent again on request"
     panel = desk.get(f"/agenda/appointments/{appointment_id}").get_data(as_text=True)
     assert 'data-action="confirmation_resent"' in panel
 

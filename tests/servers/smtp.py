@@ -15,6 +15,13 @@ class Inbox:
         self.lock = threading.Lock()
         self.reply_delay = 0.0  # up to this many seconds between the final dot and the answer
         self.hang_up_after_data = 0  # this many times: take the whole message, then drop the line unanswered
+        self.refusal = ""  # while set, the answer to every RCPT TO, such as "550 5.1.1 …"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refusal:
+            return self.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
