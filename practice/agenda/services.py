@@ -137,31 +137,30 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
             start, end, practitioner_id=practitioner_id, location_id=location_id):
         begins, finishes = begins_at.astimezone(zone), (ends_at - _INSTANT).astimezone(zone)  # its last instant
         starts.append(_minute(begins))
-        ends.append(_minute(finishes) + 1 if finishes.date() == begins.date() else 24 * 60)
+        first_day, last_day = begins.date(), finishes.date()
+        ends.append(_minute(finishes) + 1 if first_day == last_day else 24 * 60)
         shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, begins_at.isoformat(),
                                  f"{_clock(begins)}–{_clock(ends_at.astimezone(zone))}")
-        for day in {begins.date(), finishes.date()}:
+        for day in (first_day,) if first_day == last_day else (first_day, last_day):  # over midnight: on both
             booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
     shown_people = {person for person, _ in booked}
     practitioners = [p for p in practitioners if practitioner_id in (None, p.id)
                      and (p.active or p.id in shown_people)]  # an inactive one only for their appointments
     ids = [p.id for p in practitioners]
-    hours_query = select(WorkingHours).where(WorkingHours.practitioner_id.in_(ids))
+    hours_query = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time,
+                         WorkingHours.end_time, WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(ids))
     if location_id:
         hours_query = hours_query.where(WorkingHours.location_id == location_id)
-    hours = list(db.session.scalars(hours_query))
-    time_off = list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id.in_(ids), TimeOff.start < end,
-                                                             TimeOff.end > start)))
-    for h in hours:
-        starts.append(_minute(h.start_time))
-        ends.append(_minute(h.end_time))
-    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     weekly, away = {}, {}
-    for h in hours:
-        weekly.setdefault((h.practitioner_id, h.weekday), []).append(
-            (WeeklyHours(h.weekday, h.start_time, h.end_time), h.location_id))
-    for t in time_off:
-        away.setdefault(t.practitioner_id, []).append(Interval(t.start, t.end))
+    for person, weekday, opens, closes, location in db.session.execute(hours_query):
+        starts.append(_minute(opens))
+        ends.append(_minute(closes))
+        weekly.setdefault((person, weekday), []).append((WeeklyHours(weekday, opens, closes), location))
+    time_off = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
+        TimeOff.practitioner_id.in_(ids), TimeOff.start < end, TimeOff.end > start)
+    for person, off_start, off_end in db.session.execute(time_off):
+        away.setdefault(person, []).append(Interval(off_start, off_end))
+    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     lanes = []
     for day in days:
         rows = grid_rows(day, first, last, tz)
