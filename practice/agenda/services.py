@@ -47,8 +47,8 @@ class OutsideHours(FieldError):
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
-    """The appointments in [start, end) that are not cancelled, as light rows with just what the agenda shows
-    (a week can hold hundreds; rows instead of ORM objects keep it fast): one query."""
+    """The appointments in [start, end) that are not cancelled, as light rows with what the day list shows (rows
+    instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (load_grid)."""
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
                Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),

@@ -147,7 +147,6 @@ def _agenda(state: dict) -> dict:
         **state,
         "days": days,
         "grid": grid,
-        "zone": localtime.zone(tz),
         "practitioners": active,
         "locations": catalogue.load_locations(),
         "query": query,
