@@ -47,8 +47,8 @@ class OutsideHours(FieldError):
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
-    """The appointments in [start, end) that are not cancelled, as light rows with just what the agenda shows
-    (a week can hold hundreds; rows instead of ORM objects keep it fast): one query."""
+    """The appointments in [start, end) that are not cancelled, as light rows with what the day list shows (rows
+    instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (load_grid)."""
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
                Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),
@@ -77,6 +77,20 @@ def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None)
     return [(person, [a for a in appointments if a.practitioner_id == person.id]) for person in people]
 
 
+@dataclass(frozen=True, slots=True)
+class ShownAppointment:
+    """An appointment as the grid shows it: its local times written once here, not per cell by a template filter
+    (the day view shows hundreds)."""
+
+    id: int
+    appointment_type_id: int
+    status: AppointmentStatus
+    client_name: str
+    type_name: str
+    moment: str  # the start in ISO 8601, for <time datetime>
+    times: str  # "09:00–09:30" on the practice's wall clock
+
+
 @dataclass(frozen=True)
 class Lane:
     """One practitioner's day in the agenda's time grid."""
@@ -92,6 +106,7 @@ class Grid:
 
     rows: tuple[GridRow, ...]
     lanes: list[Lane]
+    practitioners: list[Practitioner]  # whose lanes, in the order of each day's lanes
 
     @property
     def table(self) -> list[tuple[GridRow, list[tuple[Lane, Block]]]]:
@@ -109,38 +124,43 @@ _INSTANT = timedelta(microseconds=1)
 DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
 
 
-def load_grid(days: list[date], practitioners: list[Practitioner], appointments, tz: str, *,
+def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, practitioner_id: int | None,
               location_id: int | None, step: timedelta) -> Grid:
-    """Working hours, time off, appointments and free time of `practitioners` on `days`, in whole hours from the
-    earliest start to the latest end. Two queries (hours and time off); the appointments come from
-    load_appointments."""
-    ids = [p.id for p in practitioners]
-    hours_query = select(WorkingHours).where(WorkingHours.practitioner_id.in_(ids))
-    if location_id:
-        hours_query = hours_query.where(WorkingHours.location_id == location_id)
-    hours = list(db.session.scalars(hours_query))
+    """Working hours, time off, appointments and free time on `days`, in whole hours from the earliest start to the
+    latest end: a lane per day and practitioner (`practitioner_id`, or every active one and an inactive one who
+    still has appointments then). Three queries: appointments, hours and time off."""
     start, end = localtime.days_bounds(days[0], days[-1], tz)
-    time_off = list(db.session.scalars(select(TimeOff).where(TimeOff.practitioner_id.in_(ids), TimeOff.start < end,
-                                                             TimeOff.end > start)))
+    zone = localtime.zone(tz)
     booked = {}  # by practitioner and local day; one over midnight on both days
     starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
-    for h in hours:
-        starts.append(_minute(h.start_time))
-        ends.append(_minute(h.end_time))
-    zone = localtime.zone(tz)
-    for a in appointments:
-        begins, finishes = a.start.astimezone(zone), (a.end - _INSTANT).astimezone(zone)  # its last instant
+    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name in _load_shown(
+            start, end, practitioner_id=practitioner_id, location_id=location_id):
+        begins, finishes = begins_at.astimezone(zone), (ends_at - _INSTANT).astimezone(zone)  # its last instant
         starts.append(_minute(begins))
-        ends.append(_minute(finishes) + 1 if finishes.date() == begins.date() else 24 * 60)
-        for day in {begins.date(), finishes.date()}:
-            booked.setdefault((a.practitioner_id, day), []).append((a.start, a.end, a))
-    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
+        first_day, last_day = begins.date(), finishes.date()
+        ends.append(_minute(finishes) + 1 if first_day == last_day else 24 * 60)
+        shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, begins_at.isoformat(),
+                                 f"{_clock(begins)}–{_clock(ends_at.astimezone(zone))}")
+        for day in (first_day,) if first_day == last_day else (first_day, last_day):  # over midnight: on both
+            booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
+    shown_people = {person for person, _ in booked}
+    practitioners = [p for p in practitioners if practitioner_id in (None, p.id)
+                     and (p.active or p.id in shown_people)]  # an inactive one only for their appointments
+    ids = [p.id for p in practitioners]
+    hours_query = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time,
+                         WorkingHours.end_time, WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(ids))
+    if location_id:
+        hours_query = hours_query.where(WorkingHours.location_id == location_id)
     weekly, away = {}, {}
-    for h in hours:
-        weekly.setdefault((h.practitioner_id, h.weekday), []).append(
-            (WeeklyHours(h.weekday, h.start_time, h.end_time), h.location_id))
-    for t in time_off:
-        away.setdefault(t.practitioner_id, []).append(Interval(t.start, t.end))
+    for person, weekday, opens, closes, location in db.session.execute(hours_query):
+        starts.append(_minute(opens))
+        ends.append(_minute(closes))
+        weekly.setdefault((person, weekday), []).append((WeeklyHours(weekday, opens, closes), location))
+    time_off = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
+        TimeOff.practitioner_id.in_(ids), TimeOff.start < end, TimeOff.end > start)
+    for person, off_start, off_end in db.session.execute(time_off):
+        away.setdefault(person, []).append(Interval(off_start, off_end))
+    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     lanes = []
     for day in days:
         rows = grid_rows(day, first, last, tz)
@@ -150,11 +170,34 @@ def load_grid(days: list[date], practitioners: list[Practitioner], appointments,
             lanes.append(Lane(practitioner, day, day_blocks(
                 rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
                 time_off=away.get(practitioner.id, []))))
-    return Grid(grid_rows(days[0], first, last, tz), lanes)
+    return Grid(grid_rows(days[0], first, last, tz), lanes, practitioners)
+
+
+def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
+    """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
+    load_grid unpacks them (a day of fifteen practitioners holds hundreds; a row's attributes cost more)."""
+    query = (
+        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
+               AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name)
+        .join(Appointment.client).join(Appointment.appointment_type)
+        .where(Appointment.overlapping(start, end))
+        .where(Appointment.status != AppointmentStatus.CANCELLED)
+        .order_by(Appointment.start, Appointment.practitioner_id)
+    )
+    if practitioner_id:
+        query = query.where(Appointment.practitioner_id == practitioner_id)
+    if location_id:
+        query = query.where(Appointment.location_id == location_id)
+    return db.session.execute(query)
 
 
 def _minute(wall: time | datetime) -> int:
     return wall.hour * 60 + wall.minute
+
+
+def _clock(wall: datetime) -> str:
+    """HH:MM, the same in every language (as the `time` filter writes it)."""
+    return f"{wall.hour:02d}:{wall.minute:02d}"
 
 
 def load_free_times(practitioner_id: int | None, location_id: int | None, appointment_type_id: int | None,

@@ -132,15 +132,14 @@ def _state() -> dict:
 
 def _agenda(state: dict) -> dict:
     tz = Practice.current().timezone
-    days = localtime.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
-    start, end = localtime.days_bounds(days[0], days[-1], tz)
-    appointments = services.load_appointments(start, end, practitioner_id=state["practitioner"],
-                                              location_id=state["location"])
     practitioners = catalogue.load_practitioners(with_inactive=True)
-    shown = {item.practitioner_id for item in appointments}
-    lanes = [p for p in practitioners if (p.active or p.id in shown)  # an inactive one only for their appointments
-             and state["practitioner"] in (None, p.id)]
-    grid = services.load_grid(days, lanes, appointments, tz, location_id=state["location"],
+    active = [p for p in practitioners if p.active]
+    if state["view"] == "week" and state["practitioner"] is None and active:
+        # A week is read per practitioner: fifteen weeks side by side are unreadable (the day view has everyone).
+        state = state | {"practitioner": active[0].id}
+    days = localtime.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
+    grid = services.load_grid(days, practitioners, tz, practitioner_id=state["practitioner"],
+                              location_id=state["location"],
                               step=timedelta(minutes=Practice.current().reschedule_step_minutes))
     step = timedelta(days=7 if state["view"] == "week" else 1)
     query = {"view": state["view"], "practitioner": state["practitioner"], "location": state["location"]}
@@ -148,9 +147,7 @@ def _agenda(state: dict) -> dict:
         **state,
         "days": days,
         "grid": grid,
-        "lane_practitioners": lanes,
-        "zone": localtime.zone(tz),
-        "practitioners": [p for p in practitioners if p.active],
+        "practitioners": active,
         "locations": catalogue.load_locations(),
         "query": query,
         "previous_day": state["day"] - step,

@@ -169,14 +169,19 @@ def test_a_successful_change_tells_the_agenda_to_refresh(app, client, agenda, st
     assert response.headers["HX-Push-Url"].startswith("/agenda/appointments/")
 
 
-def test_the_week_view_shows_every_day_of_the_week_in_local_time(app, client, agenda, staff):
+def test_the_week_view_shows_every_day_of_one_practitioners_week_in_local_time(app, client, agenda, staff):
     client_id = make_client(app)
     with app.app_context():
         services.book(booking(agenda, client_id, at(date(2026, 10, 30), 9)), TZ)  # Friday, after DST ended
     log_in(client, staff)
-    page = client.get("/agenda/?view=week&day=2026-10-28").get_data(as_text=True)
+    page = client.get(f"/agenda/?view=week&day=2026-10-28&practitioner={agenda.practitioner}").get_data(as_text=True)
     assert page.count('scope="colgroup"') == 7
     assert "09:00–09:30" in page
+    # Without a choice the week is the first practitioner's (Mark, by name), and "everyone" is not offered.
+    first = client.get("/agenda/?view=week&day=2026-10-28").get_data(as_text=True)
+    assert f'<option value="{agenda.colleague}" selected>Mark de Jong</option>' in first
+    assert "09:00–09:30" not in first and "Everyone" not in first
+    assert "Everyone" in client.get("/agenda/?day=2026-10-30").get_data(as_text=True)
     fragment = client.get("/agenda/?view=week&day=2026-10-28", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith("<section id=\"agenda\"")
     assert "HX-Request" in fragment.headers["Vary"]
