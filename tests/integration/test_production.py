@@ -63,7 +63,9 @@ class Visitor:
 
 
 def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    """The token of a form, or of the page's htmx headers (the public page's forms come with its times)."""
+    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"', html)
+    return found.group(1) or found.group(2)
 
 
 @pytest.fixture
