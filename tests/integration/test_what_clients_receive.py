@@ -101,11 +101,21 @@ def _book_at(app, agenda, start: datetime, email: str) -> int:
             appointment_type_id=agenda.treatment, location_id=agenda.location, start=start.astimezone(UTC)), TZ).id
 
 
+def _within_a_day_in_working_hours(now: datetime) -> datetime:
+    """A start less than 24 hours ahead inside the agenda fixture's hours (07:00-20:00), whatever the time now."""
+    soon = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    if soon.hour < 7:
+        return datetime.combine(soon.date(), clock(7, 30), ZONE)
+    if soon.hour >= 19:
+        return datetime.combine(soon.date() + timedelta(days=1), clock(7, 30), ZONE)
+    return soon
+
+
 def test_no_reschedule_link_inside_the_cutoff_and_a_working_one_outside(app, agenda, smtp_server):
     use_smtp(app, smtp_server)
     app.config["PUBLIC_BASE_URL"] = "https://practice.example"
     _online(app, cutoff_hours=24)
-    soon = (datetime.now(ZONE) + timedelta(hours=5)).replace(second=0, microsecond=0)
+    soon = _within_a_day_in_working_hours(datetime.now(ZONE))
     later = datetime.combine(datetime.now(ZONE).date() + timedelta(days=7), clock(10), ZONE)
     _book_at(app, agenda, soon, "soon@example.nl")
     _book_at(app, agenda, later, "later@example.nl")
