@@ -73,6 +73,11 @@ def local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(zone(tz))
 
 
+def clock(wall: datetime | time) -> str:
+    """HH:MM of a wall-clock time: the same in every language."""
+    return f"{wall.hour:02d}:{wall.minute:02d}"
+
+
 def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(zone(tz)).date()
 

@@ -156,9 +156,7 @@ def _error_page(error):
 def _clock(value, zone=None) -> str:
     """HH:mm in the practice's time zone: the same in every language. The agenda shows hundreds, so it
     passes the zone once instead of looking it up for each."""
-    if isinstance(value, datetime):
-        value = value.astimezone(zone or get_timezone())
-    return value.strftime("%H:%M")
+    return localtime.clock(value.astimezone(zone or get_timezone()) if isinstance(value, datetime) else value)
 
 
 def _moment(value: datetime, fmt: str = "medium") -> str:

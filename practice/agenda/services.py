@@ -57,15 +57,20 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
                Practitioner.name.label("practitioner_name"), Location.name.label("location_name"))
         .join(Appointment.client).join(Appointment.appointment_type).join(Appointment.practitioner)
         .join(Appointment.location)
-        .where(Appointment.overlapping(start, end))
-        .where(Appointment.status != AppointmentStatus.CANCELLED)
-        .order_by(Appointment.start, Appointment.practitioner_id)
     )
+    return db.session.execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
+
+
+def _shown_in(query, start: datetime, end: datetime, practitioner_id, location_id):
+    """`query` narrowed to what the agenda shows: not cancelled, in [start, end), of the chosen practitioner and
+    location, in the order of their start."""
+    query = (query.where(Appointment.overlapping(start, end)).where(Appointment.status != AppointmentStatus.CANCELLED)
+             .order_by(Appointment.start, Appointment.practitioner_id))
     if practitioner_id:
         query = query.where(Appointment.practitioner_id == practitioner_id)
     if location_id:
         query = query.where(Appointment.location_id == location_id)
-    return db.session.execute(query).all()
+    return query
 
 
 def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None) -> list[tuple[Practitioner, list]]:
@@ -140,7 +145,7 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
         first_day, last_day = begins.date(), finishes.date()
         ends.append(_minute(finishes) + 1 if first_day == last_day else 24 * 60)
         shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, begins_at.isoformat(),
-                                 f"{_clock(begins)}–{_clock(ends_at.astimezone(zone))}")
+                                 f"{localtime.clock(begins)}–{localtime.clock(ends_at.astimezone(zone))}")
         for day in (first_day,) if first_day == last_day else (first_day, last_day):  # over midnight: on both
             booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
     shown_people = {person for person, _ in booked}
@@ -180,24 +185,12 @@ def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, locatio
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
                AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name)
         .join(Appointment.client).join(Appointment.appointment_type)
-        .where(Appointment.overlapping(start, end))
-        .where(Appointment.status != AppointmentStatus.CANCELLED)
-        .order_by(Appointment.start, Appointment.practitioner_id)
     )
-    if practitioner_id:
-        query = query.where(Appointment.practitioner_id == practitioner_id)
-    if location_id:
-        query = query.where(Appointment.location_id == location_id)
-    return db.session.execute(query)
+    return db.session.execute(_shown_in(query, start, end, practitioner_id, location_id))
 
 
 def _minute(wall: time | datetime) -> int:
     return wall.hour * 60 + wall.minute
-
-
-def _clock(wall: datetime) -> str:
-    """HH:MM, the same in every language (as the `time` filter writes it)."""
-    return f"{wall.hour:02d}:{wall.minute:02d}"
 
 
 def load_free_times(practitioner_id: int | None, location_id: int | None, appointment_type_id: int | None,

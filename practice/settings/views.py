@@ -33,8 +33,7 @@ def practice_details():
         services.store_practice(current, values_of(form, services.PracticeDetails))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".practice_details"))
-    status = 422 if form.errors else 200
-    return render_page("settings/practice.html", "settings/_practice_form.html", status, form=form)
+    return render_page("settings/practice.html", "settings/_practice_form.html", _status(form), form=form)
 
 
 @bp.route("/messaging", methods=["GET", "POST"])
