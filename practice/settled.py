@@ -3,9 +3,12 @@ marked): counted once and kept, so a year of history costs its first count, not 
 
 A stretch of buckets is settled when its last bucket ended SETTLED_AFTER ago; the rest is counted live. The
 worker warms the figures every night (tasks.warm_figures), so the morning's first view is fast too.
+
+What is counted live is kept too, for a minute (kept_for): the owner's dashboard, read by everyone who opens it
+in that minute, says when it was counted and can be counted again at once.
 """
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -38,3 +41,21 @@ def kept_each(keys: list[str], count_all) -> list:
     except IntegrityError:  # counted at the same moment by another request: theirs is the same
         db.session.rollback()
     return values
+
+
+def kept_for(key: str, now: datetime, fresh_for: timedelta, count, again: bool = False):
+    """The value kept under `key` if it was counted less than `fresh_for` before `now` (and `again` is not asked),
+    else `count()`, kept with `now` as its time. Returns (value, counted_at)."""
+    row = db.session.get(SettledFigure, key)
+    if row is not None and not again and now - fresh_for < row.computed_at <= now:
+        return json.loads(row.payload), row.computed_at
+    value = count()
+    if row is None:
+        db.session.add(SettledFigure(key=key, payload=json.dumps(value), computed_at=now))
+    else:
+        row.payload, row.computed_at = json.dumps(value), now
+    try:
+        db.session.commit()
+    except IntegrityError:  # counted at the same moment by another request
+        db.session.rollback()
+    return value, now

@@ -56,7 +56,7 @@ def warm_figures():
     """At night: count the months that settled since yesterday, so the owner's morning dashboard is quick."""
     practice = Practice.current()
     for span in SPANS:
-        load_dashboard(period_of(span, datetime.now(UTC), practice.timezone), practice, with_attention=False)
+        load_dashboard(period_of(span, datetime.now(UTC), practice.timezone))
 
 
 def deliver_sink_report(arguments: dict):

@@ -100,7 +100,6 @@ class Dashboard:
     reasons: list[tuple[NotSentReason, dict[Channel, int]]]  # why messages were not sent, most frequent first
     usage: list[Month]  # newest first, as on the invoices page
     no_shows: list[NoShowMonth]  # oldest first
-    attention: Attention | None = None
     channels: tuple[Channel, ...] = CHANNEL_ORDER
     outcomes: tuple[Outcome, ...] = tuple(Outcome)
 
@@ -136,8 +135,8 @@ class Dashboard:
                                    shares=[m.reminder_share for m in self.no_shows])
 
 
-def load_dashboard(period: Period, practice: Practice, with_attention: bool = True) -> Dashboard:
-    """Every figure of the dashboard for `period`; `with_attention` adds what needs acting on now."""
+def load_dashboard(period: Period) -> Dashboard:
+    """Every figure of the dashboard for `period`."""
     messages, reasons = _load_messages(period)
     return Dashboard(
         period=period,
@@ -147,7 +146,6 @@ def load_dashboard(period: Period, practice: Practice, with_attention: bool = Tr
         reasons=reasons,
         usage=load_usage(period.months[0], period.today, period.tz),  # the invoices page's own numbers
         no_shows=_load_no_shows(period),
-        attention=load_attention(period.end, practice) if with_attention else None,
     )
 
 

@@ -1,17 +1,25 @@
-"""The dashboard page: the owner picks a period, the service does the counting."""
-from datetime import UTC, datetime
+"""The dashboard page: the owner picks a period, the service does the counting.
 
-from flask import Blueprint, request
-from flask_babel import format_percent
+Each part of the page is written once a minute and kept (settled.kept_for): everyone who opens the dashboard in
+that minute reads the same page, which says when it was counted; "count again" counts it at once."""
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import format_percent, get_locale
+from markupsafe import Markup
 
 from ..enums import Span
-from ..htmx import is_htmx, render_page
+from ..htmx import is_htmx
 from ..models import Practice
 from ..periods import period_of
+from ..settled import kept_for
 from ..web import owner_required
 from . import services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+FRESH_FOR = timedelta(minutes=1)
+
 
 @bp.app_template_filter("percent")
 def percent(share: float | None) -> str:
@@ -24,7 +32,22 @@ def percent(share: float | None) -> str:
 def index():
     """The owner's morning page; the period selector swaps only the figures (htmx), attention stays put."""
     settings = Practice.current()
-    period = period_of(request.args.get("period"), datetime.now(UTC), settings.timezone)
-    dashboard = services.load_dashboard(period, settings, with_attention=not is_htmx())
-    return render_page("dashboard/dashboard.html", "dashboard/_dashboard.html", dashboard=dashboard,
-                       spans=list(Span))
+    now = datetime.now(UTC)
+    period = period_of(request.args.get("period"), now, settings.timezone)
+    again = bool(request.args.get("again"))
+    figures = _kept("figures:" + period.name, now, again, lambda: render_template(
+        "dashboard/_dashboard.html", dashboard=services.load_dashboard(period), spans=list(Span), counted_at=now))
+    if is_htmx():
+        return figures
+    attention = _kept("attention", now, again, lambda: render_template(
+        "dashboard/_attention.html", attention=services.load_attention(now, settings), counted_at=now))
+    if again:  # counted and kept: the address without "again", so that reloading reads what was counted
+        return redirect(url_for("dashboard.index", period=period.name))
+    return render_template("dashboard/dashboard.html", figures=figures, attention=attention)
+
+
+def _kept(part: str, now: datetime, again: bool, render) -> Markup:
+    """A part of the page as written for this language and time zone less than FRESH_FOR ago, or written now."""
+    key = f"page:dashboard:{part}:{get_locale()}:{Practice.current().timezone}"
+    html, _ = kept_for(key, now, FRESH_FOR, render, again=again)
+    return Markup(html)
