@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .enums import (
     AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role,
 )
+from . import search_index
 from .extensions import db
 from .search_text import search_text_of
 
@@ -229,6 +230,9 @@ class Client(db.Model):
 def _searchable(mapper, connection, client: Client) -> None:  # whoever saves a card: the form, the demo, an import
     client.search_text = search_text_of(client.first_name or "", client.last_name or "", client.email or "",
                                         client.mobile or "")
+
+
+event.listen(Client.__table__, "after_create", search_index.with_the_table)  # as migration 0012 makes it
 
 
 class ConsentEvent(db.Model):
