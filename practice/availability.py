@@ -223,15 +223,18 @@ def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, i
         cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
     step_minutes = step // timedelta(minutes=1)
     blocks: list[Block] = []
-    for row, (kind, what) in zip(rows, cells):
-        previous = blocks[-1] if blocks else None
-        # An appointment by identity: comparing two by value would compare every field of the row.
-        same = previous is not None and previous.kind == kind and (
-            previous.what is what if kind == BOOKED else previous.what == what)
+    block = previous = None
+    for row, cell in zip(rows, cells):
+        kind = cell[0]
+        # A layer's rows share one cell, so most rows are the same object as the one before; an appointment goes
+        # by identity only (comparing two by value would compare every field of the row).
+        same = cell is previous or (kind != BOOKED and cell == previous)
         if same and not (kind == FREE and row.minute % step_minutes == 0):
-            previous.rows += 1
+            block.rows += 1
         else:
-            blocks.append(Block(kind, row, 1, what))
+            block = Block(kind, row, 1, cell[1])
+            blocks.append(block)
+        previous = cell
     return blocks
 
 

@@ -36,10 +36,15 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            # The text SQLAlchemy wrote ("2026-12-03 07:00:00.000000"), read as UTC in one step: parsing it and
+            # then setting the zone costs five times as much, and the agenda's day reads hundreds.
+            return lambda text: None if text is None else datetime.fromisoformat(text + "+00:00")
+        return super().result_processor(dialect, coltype)
+
+    def process_result_value(self, value, dialect):  # PostgreSQL's are aware, in the connection's zone
+        return None if value is None else value.astimezone(timezone.utc)
 
 
 class EnumText(TypeDecorator):
