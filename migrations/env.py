@@ -69,7 +69,7 @@ def run_migrations_offline():
 
 def render_item(type_, obj, autogen_context):
     """Enum columns are plain strings in the database; render them so, not as our TypeDecorator."""
-    from practice.models import EnumText
+    from practice.columns import EnumText
 
     if type_ == "type" and isinstance(obj, EnumText):
         return f"sa.String(length={obj.impl.length})"

@@ -1,67 +1,20 @@
 """The tables of one practice. Times are stored in UTC and shown in the practice's time zone."""
 import secrets
-from enum import StrEnum
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from flask import g
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, func, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
-from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .enums import (
     AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role,
 )
 from . import search_index
+from .columns import EnumText, UTCDateTime, utcnow
 from .extensions import db
 from .search_text import search_text_of
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """An aware UTC datetime on every database: SQLite keeps no zone, so we strip and restore it."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store aware UTC datetimes only")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def result_processor(self, dialect, coltype):
-        if dialect.name == "sqlite":
-            # The text SQLAlchemy wrote ("2026-12-03 07:00:00.000000"), read as UTC in one step: parsing it and
-            # then setting the zone costs five times as much, and the agenda's day reads hundreds.
-            return lambda text: None if text is None else datetime.fromisoformat(text + "+00:00")
-        return super().result_processor(dialect, coltype)
-
-    def process_result_value(self, value, dialect):  # PostgreSQL's are aware, in the connection's zone
-        return None if value is None else value.astimezone(timezone.utc)
-
-
-class EnumText(TypeDecorator):
-    """A StrEnum stored as its plain text value and read back as the enum member."""
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum_class: type[StrEnum], length: int):
-        super().__init__(length)
-        self.enum_class = enum_class
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else self.enum_class(value).value
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else self.enum_class(value)
 
 
 class Practice(db.Model):

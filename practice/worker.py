@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .extensions import db
-from .models import WorkerBeat, utcnow
+from .columns import utcnow
+from .models import WorkerBeat
 
 
 def store_heartbeat() -> datetime:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..enums import Role
 from ..extensions import db
-from ..models import EnumText, UTCDateTime, utcnow
+from ..columns import EnumText, UTCDateTime, utcnow
 
 
 class LinkPurpose(enum.StrEnum):

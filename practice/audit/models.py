@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import AuditAction
 from ..extensions import db
-from ..models import EnumText, User, UTCDateTime, utcnow
+from ..columns import EnumText, UTCDateTime, utcnow
+from ..models import User
 
 
 class AuditEvent(db.Model):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from .. import localtime
 from ..enums import AuditAction
 from ..extensions import db
-from ..models import User, utcnow
+from ..columns import utcnow
+from ..models import User
 from .models import AuditEvent
 
 CLIENT, SYSTEM = "client", "system"  # who acted when no user did: a client on the public page, or the app itself

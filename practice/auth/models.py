@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from ..columns import UTCDateTime, utcnow
 
 
 class UserSession(db.Model):

@@ -15,7 +15,8 @@ from ..errors import FieldError
 from ..extensions import db
 from ..enums import AuditAction, Channels, ConsentSource
 from ..messages import log as message_log
-from ..models import Appointment, Client, ConsentEvent, Message, User, utcnow
+from ..columns import utcnow
+from ..models import Appointment, Client, ConsentEvent, Message, User
 from ..search_text import terms_of
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.

@@ -14,7 +14,8 @@ from ..audit import services as audit
 from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
 from ..errors import FieldError
 from ..extensions import db
-from ..models import Appointment, Client, Message, MessageEvent, Practice, utcnow
+from ..columns import utcnow
+from ..models import Appointment, Client, Message, MessageEvent, Practice
 from ..signals import messages_planned
 
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}

@@ -18,7 +18,8 @@ from ..channels.outcome import OutcomeUnknown
 from ..channels.sms_gateways import Sms, SmsFailure
 from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
 from ..extensions import db
-from ..models import Appointment, Message, MessageEvent, Practice, utcnow
+from ..columns import utcnow
+from ..models import Appointment, Message, MessageEvent, Practice
 from .content import email_of, render_message
 from .planning import reason_not_to_send
 from .reports import report_url

@@ -10,7 +10,6 @@ from ..rescheduling import why_not_movable
 from ..agenda import services as agenda
 from ..errors import FieldError
 from ..extensions import db
-from ..enums import AppointmentStatus
 from ..models import Appointment, OnlineMove, Practice
 
 

@@ -12,7 +12,8 @@ from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages import editor
-from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours, utcnow
+from ..columns import utcnow
+from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
 from ..web import owner_required, show_error, values_of
 from . import services
 from .forms import (

@@ -26,7 +26,7 @@ def layer(module: str) -> str:
     if module == "practice.consumer":  # what huey_consumer runs: the app, made by the factory
         return "entry"
     if module in {"practice.config", "practice.extensions", "practice.enums", "practice.errors", "practice.signals",
-                  "practice.models", "practice.search_index"}:
+                  "practice.models", "practice.columns", "practice.search_index"}:
         return "foundation"
     if module.rsplit(".", 1)[-1] in {"views", "forms"} or module in {
             "practice.web", "practice.htmx", "practice.tasks", "practice.cli"}:
