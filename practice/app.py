@@ -11,6 +11,7 @@ from .channels import setup as channels
 from .clients.views import bp as clients
 from .config import ROOT, instance_path, load_config, private_sqlite
 from .dashboard.views import bp as dashboard
+from .feed.views import bp as feed
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .messages.views import bp as messages, callbacks
 from .public.views import bp as public
@@ -35,7 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
-    for blueprint in (auth, accounts, agenda, clients, messages, callbacks, public, settings, dashboard, audit):
+    for blueprint in (auth, accounts, agenda, clients, messages, callbacks, public, feed, settings, dashboard,
+                      audit):
         app.register_blueprint(blueprint)
     tasks = Tasks(app)
     channels.init_app(app, schedule_sink_report=tasks.schedule_sink_report)

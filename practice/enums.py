@@ -263,6 +263,8 @@ class AuditAction(Labelled):
     CONSENT_GRANTED = "consent_granted", _l("SMS consent registered"), AuditSubject.CLIENT
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("SMS consent withdrawn"), AuditSubject.CLIENT
     SETTINGS_CHANGED = "settings_changed", _l("Settings changed"), AuditSubject.SETTINGS
+    FEED_LINK_MADE = "feed_link_made", _l("Calendar feed link made"), AuditSubject.SETTINGS
+    FEED_LINK_REVOKED = "feed_link_revoked", _l("Calendar feed link revoked"), AuditSubject.SETTINGS
     TEMPLATE_SAVED = "template_saved", _l("Template saved"), AuditSubject.TEMPLATE
     TEMPLATE_RESET = "template_reset", _l("Template back to the standard text"), AuditSubject.TEMPLATE
     USER_INVITED = "user_invited", _l("Colleague invited"), AuditSubject.USER

@@ -44,6 +44,7 @@ class Practice(db.Model):
     session_idle_minutes: Mapped[int] = mapped_column(default=120)
     session_hours: Mapped[int] = mapped_column(default=10)
     two_step_required: Mapped[bool] = mapped_column(default=False)  # everyone logs in with a second step
+    feed_client_names: Mapped[bool] = mapped_column(default=False)  # practitioners' calendar feeds name clients
 
     @property
     def sms_sender(self) -> str:

@@ -139,6 +139,7 @@ class PracticeForm(FlaskForm):
                            invalid_choice_message=_l("Choose a time zone from the list."))
     country = SelectField(_l("Country"), choices=_country_choices)
     subdivision = StringField(_l("Region for public holidays"), validators=[Optional(), Length(max=16)])
+    feed_client_names = BooleanField(_l("Feed shows client names"))
 
     def validate_subdivision(self, field):
         known = holidays.country_holidays(self.country.data).subdivisions

@@ -25,6 +25,7 @@ class PracticeDetails:
     timezone: str
     country: str
     subdivision: str
+    feed_client_names: bool
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def store_practice(practice: Practice, details: PracticeDetails) -> None:
     practice.name, practice.email, practice.phone = details.name.strip(), details.email.strip(), details.phone.strip()
     practice.timezone, practice.country = details.timezone, details.country
     practice.subdivision = details.subdivision or None
+    practice.feed_client_names = details.feed_client_names
     audit.record(AuditAction.SETTINGS_CHANGED, None, "the practice")
     db.session.commit()
 

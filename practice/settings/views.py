@@ -1,5 +1,6 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -11,6 +12,7 @@ from .. import catalogue, schedule
 from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
+from ..feed import services as feeds
 from ..messages import editor
 from ..columns import utcnow
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
@@ -226,6 +228,23 @@ def practitioner_time_off_remove(practitioner_id, time_off_id):
     return _removed(practitioner_id, TimeOff, time_off_id, "settings/_time_off.html")
 
 
+@bp.post("/practitioners/<int:practitioner_id>/feed")
+@owner_required
+def practitioner_feed_make(practitioner_id):
+    """A new calendar feed link, shown in the answer once (the old one stops)."""
+    person = db.get_or_404(Practitioner, practitioner_id)
+    made = feeds.make_feed(person, current_user, utcnow())
+    return _practitioner_page(person, "settings/_feed.html", made=made)
+
+
+@bp.post("/practitioners/<int:practitioner_id>/feed/revoke")
+@owner_required
+def practitioner_feed_revoke(practitioner_id):
+    person = db.get_or_404(Practitioner, practitioner_id)
+    feeds.revoke_feed(person, utcnow())
+    return _practitioner_changed(person, "settings/_feed.html")
+
+
 def _added(person, fragment: str, form_name: str, form, store):
     """Working hours or time off added: the list again; or the form with what was wrong."""
     if form.validate_on_submit():
@@ -246,8 +265,10 @@ def _removed(practitioner_id: int, model, entry_id: int, fragment: str):
     return _practitioner_changed(person, fragment)
 
 
-def _practitioner_page(person, fragment: str, status: int = 200, *, form=None, hours_form=None, time_off_form=None):
-    """The practitioner's page (details, working hours, time off), or for htmx only `fragment` of it."""
+def _practitioner_page(person, fragment: str, status: int = 200, *, form=None, hours_form=None, time_off_form=None,
+                       made=None):
+    """The practitioner's page (details, working hours, time off, calendar feed), or for htmx only `fragment` of it;
+    `made`: a feed link just made, shown this once."""
     locations = _active_locations()
     return render_page(
         "settings/practitioner.html", fragment, status, practitioner=person,
@@ -255,7 +276,8 @@ def _practitioner_page(person, fragment: str, status: int = 200, *, form=None, h
         hours=services.load_working_hours(person), locations=locations,
         hours_form=hours_form or WorkingHoursForm(formdata=None, locations=locations),
         time_off=services.load_upcoming_time_off(person, utcnow()),
-        time_off_form=time_off_form or TimeOffForm(formdata=None), delete_form=DeleteForm(formdata=None))
+        time_off_form=time_off_form or TimeOffForm(formdata=None), delete_form=DeleteForm(formdata=None),
+        feed=feeds.load_current(person), made=made, feed_weeks=feeds.WEEKS_AHEAD)
 
 
 def _practitioner_changed(person, fragment: str):
