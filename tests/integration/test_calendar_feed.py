@@ -185,3 +185,23 @@ def test_times_across_a_daylight_saving_change_are_right_in_utc(app, agenda, cli
         text = owner_in.get(path).get_data(as_text=True)
     assert "DTSTART:20270327T080000Z" in text and "DTEND:20270327T090000Z" in text
     assert "DTSTART:20270329T070000Z" in text and "DTEND:20270329T080000Z" in text
+
+
+def test_migration_0013_adds_the_feeds_and_the_setting_and_goes_back(empty_database_url):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from practice.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "HUEY_URL": "memory://"})
+    with app.app_context():
+        upgrade(revision="8c2e5f1a7d30")  # 0012
+        upgrade()
+        assert "calendar_feed" in inspect(db.engine).get_table_names()
+        assert Practice.current().feed_client_names is False  # the existing practice: names stay out
+        db.session.close()
+        downgrade(revision="8c2e5f1a7d30")
+        assert "calendar_feed" not in inspect(db.engine).get_table_names()
+        assert "feed_client_names" not in {c["name"] for c in inspect(db.engine).get_columns("practice")}
+        upgrade()
+        db.engine.dispose()
