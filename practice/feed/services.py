@@ -61,6 +61,9 @@ def revoke_feed(practitioner: Practitioner, now: datetime) -> bool:
 
 
 def _revoke_all(practitioner: Practitioner, now: datetime) -> int:
+    # The practitioner's row is locked first (PostgreSQL; SQLite has one writer at a time anyway): two owners making
+    # a link at once then take turns, and the second revokes the first's, so one link works, never two.
+    db.session.execute(select(Practitioner.id).where(Practitioner.id == practitioner.id).with_for_update())
     return db.session.execute(update(CalendarFeed).where(CalendarFeed.practitioner_id == practitioner.id,
                                                          CalendarFeed.revoked_at.is_(None))
                               .values(revoked_at=now)).rowcount

@@ -1,6 +1,7 @@
 """A practitioner's private calendar feed: the owner makes and revokes the link, the phone reads the agenda from
 it, with client names only when the practice allows, never contact details, and in UTC across a DST change."""
 import re
+import threading
 from datetime import UTC, date, datetime, time
 
 import icalendar
@@ -14,7 +15,9 @@ from practice.agenda.services import Booking
 from practice.audit.models import AuditEvent
 from practice.enums import AuditAction
 from practice.extensions import db
-from practice.models import Appointment, Practice
+from practice.feed import services as feed
+from practice.feed.models import CalendarFeed
+from practice.models import Appointment, Practice, Practitioner, User
 from tests.conftest import csrf_token, log_in, make_client
 
 TZ = "Europe/Amsterdam"
@@ -205,3 +208,31 @@ def test_migration_0013_adds_the_feeds_and_the_setting_and_goes_back(empty_datab
         assert "feed_client_names" not in {c["name"] for c in inspect(db.engine).get_columns("practice")}
         upgrade()
         db.engine.dispose()
+
+
+def test_owners_making_links_at_the_same_moment_leave_one_that_works(app, agenda, owner):
+    """Eight owners' presses at once, each in its own transaction: they take turns on the practitioner's row, each
+    revoking the one before, so exactly one link works (the newest), never two."""
+    start, errors = threading.Barrier(8), []
+
+    def press():
+        try:
+            with app.test_request_context():
+                practitioner = db.session.get(Practitioner, agenda.practitioner)
+                by = db.session.get(User, owner.id)
+                start.wait()
+                feed.make_feed(practitioner, by, datetime.now(UTC))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=press) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with app.app_context():
+        feeds = db.session.scalars(select(CalendarFeed).where(CalendarFeed.practitioner_id == agenda.practitioner))
+        working = [row.id for row in feeds if row.revoked_at is None]
+        newest = db.session.scalar(select(CalendarFeed.id).order_by(CalendarFeed.id.desc()).limit(1))
+    assert working == [newest]
