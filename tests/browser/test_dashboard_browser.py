@@ -46,4 +46,9 @@ def test_the_demo_dashboard_draws_every_chart_without_console_errors(app, page, 
     assert page.locator("[data-test=attention]").count() == 1
     bars = _drawn_bars(page)
     assert set(bars) == CHARTS and all(count > 0 for count in bars.values()), bars
+
+    # The page is kept for a minute; "count now" counts it at once and comes back to the same period.
+    page.get_by_role("link", name="Count now").click()
+    page.locator("[data-test=dashboard][data-period='12m']").wait_for()
+    assert page.url.endswith("/dashboard/?period=12m") and page.locator("[data-test=attention]").count() == 1
     assert page.console_errors == []
