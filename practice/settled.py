@@ -45,10 +45,10 @@ def kept_each(keys: list[str], count_all) -> list:
 
 def kept_for(key: str, now: datetime, fresh_for: timedelta, count, again: bool = False):
     """The value kept under `key` if it was counted less than `fresh_for` before `now` (and `again` is not asked),
-    else `count()`, kept with `now` as its time. Returns (value, counted_at)."""
+    else `count()`, kept with `now` as its time."""
     row = db.session.get(SettledFigure, key)
     if row is not None and not again and now - fresh_for < row.computed_at <= now:
-        return json.loads(row.payload), row.computed_at
+        return json.loads(row.payload)
     value = count()
     if row is None:
         db.session.add(SettledFigure(key=key, payload=json.dumps(value), computed_at=now))
@@ -58,4 +58,4 @@ def kept_for(key: str, now: datetime, fresh_for: timedelta, count, again: bool =
         db.session.commit()
     except IntegrityError:  # counted at the same moment by another request
         db.session.rollback()
-    return value, now
+    return value

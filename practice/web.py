@@ -105,6 +105,12 @@ def public(view):
     return view
 
 
+def public_rate_limit() -> str:
+    """How often one address may call a public page (the client's page, the calendar feed): Flask-Limiter reads
+    it per request, so the configuration decides."""
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
 def owner_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):

@@ -1,7 +1,7 @@
 """The dashboard page: the owner picks a period, the service does the counting.
 
 Each part of the page is written once a minute and kept (settled.kept_for): everyone who opens the dashboard in
-that minute reads the same page, which says when it was counted; "count again" counts it at once."""
+that minute reads the same page, which says when it was counted; "count now" counts it at once."""
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -35,19 +35,17 @@ def index():
     now = datetime.now(UTC)
     period = period_of(request.args.get("period"), now, settings.timezone)
     again = bool(request.args.get("again"))
-    figures = _kept("figures:" + period.name, now, again, lambda: render_template(
+    figures = _kept(f"figures:{period.name}", settings.timezone, now, again, lambda: render_template(
         "dashboard/_dashboard.html", dashboard=services.load_dashboard(period), spans=list(Span), counted_at=now))
     if is_htmx():
         return figures
-    attention = _kept("attention", now, again, lambda: render_template(
+    attention = _kept("attention", settings.timezone, now, again, lambda: render_template(
         "dashboard/_attention.html", attention=services.load_attention(now, settings), counted_at=now))
     if again:  # counted and kept: the address without "again", so that reloading reads what was counted
         return redirect(url_for("dashboard.index", period=period.name))
     return render_template("dashboard/dashboard.html", figures=figures, attention=attention)
 
 
-def _kept(part: str, now: datetime, again: bool, render) -> Markup:
+def _kept(part: str, zone: str, now: datetime, again: bool, render) -> Markup:
     """A part of the page as written for this language and time zone less than FRESH_FOR ago, or written now."""
-    key = f"page:dashboard:{part}:{get_locale()}:{Practice.current().timezone}"
-    html, _ = kept_for(key, now, FRESH_FOR, render, again=again)
-    return Markup(html)
+    return Markup(kept_for(f"page:dashboard:{part}:{get_locale()}:{zone}", now, FRESH_FOR, render, again=again))

@@ -12,6 +12,7 @@ from .. import links
 from ..audit import services as audit
 from ..enums import AppointmentStatus, AuditAction
 from ..extensions import db
+from ..messages.content import mail_domain
 from ..models import Appointment, Practice, Practitioner, User
 from .calendar import FeedEvent, feed_ics
 from .models import CalendarFeed
@@ -94,7 +95,7 @@ def read_feed(feed: CalendarFeed, now: datetime) -> bytes:
              .order_by(Appointment.start))
     if practice.feed_client_names:
         query = query.options(joinedload(Appointment.client))
-    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+    domain = mail_domain()
     events = [FeedEvent(uid=f"feed-appointment-{appointment.id}@{domain}", start=appointment.start,
                         end=appointment.end, summary=_summary(appointment, practice.feed_client_names),
                         location=", ".join(part for part in (appointment.location.name,

@@ -2,22 +2,18 @@
 page. An unknown and a revoked link answer the same 404."""
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 
 from ..extensions import limiter
-from ..web import public
+from ..web import public, public_rate_limit
 from . import services
 
 bp = Blueprint("feed", __name__, url_prefix="/feed")
 
 
-def _limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
-
-
 @bp.get("/<token>.ics")
 @public
-@limiter.limit(_limit)
+@limiter.limit(public_rate_limit)
 def calendar(token):
     feed = services.find_feed(token)
     if feed is None:

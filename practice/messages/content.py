@@ -137,16 +137,17 @@ def _email(message: Message, content: dict, practice: Practice) -> Email:
     ics = None
     if message.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED):
         ics = appointment_ics(
-            uid=f"appointment-{appointment.id}@{_domain()}", start=appointment.start, end=appointment.end,
+            uid=f"appointment-{appointment.id}@{mail_domain()}", start=appointment.start, end=appointment.end,
             summary=f"{appointment.appointment_type.name} – {practice.name}",
             location=f"{appointment.location.name}, {appointment.location.address}",
             description=appointment.practitioner.name, organizer=practice.email,
             cancelled=message.kind == MessageKind.CANCELLED, sequence=message.id)
     return Email(to=message.recipient, subject=content["subject"], text=content["body"], html=content["html"],
                  sender=config["MAIL_FROM"], sender_name=practice.name, reply_to=practice.email,
-                 message_id=message_id(f"message-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}", _domain()),
+                 message_id=message_id(f"message-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}", mail_domain()),
                  ics=ics)
 
 
-def _domain() -> str:
+def mail_domain() -> str:
+    """The domain of the sender address: for Message-IDs and calendar UIDs."""
     return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"

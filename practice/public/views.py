@@ -2,7 +2,7 @@
 the link is the key. Every answer is in the client's language and rate-limited."""
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext as _
 
 from ..audit import services as audit
@@ -10,7 +10,7 @@ from ..errors import FieldError
 from .. import localtime
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
-from ..web import day_argument, public
+from ..web import day_argument, public, public_rate_limit
 from ..models import Practice
 from ..rescheduling import why_not_movable
 from . import services
@@ -18,13 +18,9 @@ from . import services
 bp = Blueprint("public", __name__, url_prefix="/r")
 
 
-def _limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
-
-
 @bp.route("/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_limit)
+@limiter.limit(public_rate_limit)
 def appointment(token):
     """The page. A time chosen (`start`) is shown beside the current one with a confirm button; only the confirm
     form's POST (action=confirm) moves the appointment."""
@@ -54,7 +50,7 @@ def appointment(token):
 
 @bp.get("/<token>/times")
 @public
-@limiter.limit(_limit)
+@limiter.limit(public_rate_limit)
 def times(token):
     """The free times of a day (htmx), or, with `start`, the confirm step for that time."""
     found, settings, now, refusal = _opened(token)
