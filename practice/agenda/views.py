@@ -3,6 +3,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import catalogue, localtime
@@ -16,6 +17,7 @@ from ..models import Appointment, Client, Practice
 from ..web import day_argument, id_argument, show_error
 from . import services
 from .forms import AppointmentForm
+from .grid_html import grid_body
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 CHANGED = {"agenda-changed": {"target": "body"}}  # the agenda section refreshes itself on this event
@@ -153,6 +155,9 @@ def _agenda(state: dict) -> dict:
         "previous_day": state["day"] - step,
         "next_day": state["day"] + step,
         "agenda_url": url_for("agenda.day", day=state["day"].isoformat(), **query),
+        "grid_body": grid_body(grid.table, appointment_url=url_for("agenda.appointment", appointment_id=0)[:-1],
+                               new_url=url_for("agenda.new_appointment"), time_off=_("Time off"),
+                               no_show=_("No-show")),
     }
 
 

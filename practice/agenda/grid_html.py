@@ -1,0 +1,50 @@
+"""The agenda grid's body (its rows and cells) as HTML, written here rather than in the template: a busy day of fifteen
+practitioners has about 450 cells, and Jinja spent more than half of the page's time on them (escaping every number
+and joining thousands of pieces). Names are escaped; everything else is numbers, ISO dates and our own labels.
+
+The cells, by the kind of block (availability.day_blocks):
+  booked    the appointment, a link that opens it in the panel
+  free      a button that opens the booking panel filled in with practitioner, location, day and time
+  time_off  marked, not clickable
+  closed    empty
+"""
+from markupsafe import Markup, escape
+
+from ..availability import BOOKED, FREE, TIME_OFF
+
+
+def grid_body(table, *, appointment_url: str, new_url: str, time_off: str, no_show: str) -> Markup:
+    """`table`: Grid.table (each row with the blocks that begin in it); `appointment_url`: the address an
+    appointment's id is appended to; `new_url`: the booking panel's address; `time_off`, `no_show`: the words shown."""
+    time_off_cell = f'class="time-off" data-test="time-off"><span>{escape(time_off)}</span></td>'
+    no_show = f" · {escape(no_show)}"
+    lanes = {}  # per lane: its day and practitioner, escaped once
+    html = []
+    write = html.append
+    for row, cells in table:
+        write("<tr>")
+        if row.minute % 60 == 0:
+            write(f'<th scope="row" rowspan="12" class="hour">{row.label}</th>')
+        for lane, block in cells:
+            write(f'\n<td rowspan="{block.rows}" ')
+            kind = block.kind
+            if kind == BOOKED:
+                item = block.what
+                url = f"{appointment_url}{item.id}"
+                write(f'class="booked"><a class="appointment type-{item.appointment_type_id} status-{item.status}" '
+                      f'href="{url}" hx-get="{url}" data-test="appointment"><time datetime="{item.moment}">'
+                      f'{item.times}</time>\n<strong>{escape(item.client_name)}</strong>\n<span>'
+                      f'{escape(item.type_name)}{no_show if item.status == "no_show" else ""}</span></a></td>')
+            elif kind == FREE:
+                day, person, name = lanes.get(id(lane)) or lanes.setdefault(
+                    id(lane), (lane.day.isoformat(), lane.practitioner.id, escape(lane.practitioner.name)))
+                label = block.row.label
+                write(f'class="free"><button type="button" class="slot" hx-get="{new_url}?day={day}&amp;practitioner='
+                      f'{person}&amp;location={block.what}&amp;time={label}" data-test="free-time" data-day="{day}" '
+                      f'title="{name}">{label}</button></td>')
+            elif kind == TIME_OFF:
+                write(time_off_cell)
+            else:
+                write(f'class="closed" data-test="closed" data-day="{lane.day.isoformat()}"></td>')
+        write("</tr>\n")
+    return Markup("".join(html))
