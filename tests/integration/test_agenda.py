@@ -187,6 +187,24 @@ def test_the_week_view_shows_every_day_of_one_practitioners_week_in_local_time(a
     assert "HX-Request" in fragment.headers["Vary"]
 
 
+def test_the_grid_shows_names_as_text_never_as_markup(app, client, agenda, staff):
+    """The grid's cells are written in Python (agenda/grid_html.py): every name in them is escaped."""
+    from practice.models import AppointmentType, Practitioner
+
+    client_id = make_client(app, first_name="<b>Bo</b>", last_name="O'Neil & Co")
+    with app.app_context():
+        db.session.get(AppointmentType, agenda.treatment).name = "Massage <i>deep</i>"
+        db.session.get(Practitioner, agenda.practitioner).name = 'Sophie "the" <Verbeek>'
+        db.session.commit()
+        services.book(booking(agenda, client_id, at(date(2026, 10, 30), 9)), TZ)
+    log_in(client, staff)
+    page = client.get("/agenda/?day=2026-10-30").get_data(as_text=True)
+    assert "<b>" not in page and "<i>" not in page and "<Verbeek>" not in page
+    assert "&lt;b&gt;Bo&lt;/b&gt; O&#39;Neil &amp; Co" in page
+    assert "Massage &lt;i&gt;deep&lt;/i&gt;" in page
+    assert 'title="Sophie &#34;the&#34; &lt;Verbeek&gt;"' in page  # on each of her free times
+
+
 def test_appointment_type_colours_come_from_a_stylesheet(app, client, agenda, staff):
     log_in(client, staff)
     css = client.get("/agenda/colours.css")
