@@ -87,9 +87,15 @@ class MessageKind(Labelled):
     REMINDER = "reminder", _l("Reminder")
     RESCHEDULED = "rescheduled", _l("Rescheduled")
     CANCELLED = "cancelled", _l("Cancelled")
-    PRACTICE_NOTICE = "practice_notice", _l("Notice to the practice")  # about a client's online change
+    PRACTICE_NOTICE = "practice_notice", _l("Notice to the practice")  # about a client's online move
+    PRACTICE_CANCEL_NOTICE = "cancelled_online", _l("Notice to the practice: cancelled online")
     INVITATION = "invitation", _l("Invitation of a colleague")
     PASSWORD_RESET = "password_reset", _l("Password reset")
+
+    @property
+    def to_the_practice(self) -> bool:
+        """To the practice's own address, about what a client did online."""
+        return self in (MessageKind.PRACTICE_NOTICE, MessageKind.PRACTICE_CANCEL_NOTICE)
 
     @property
     def about_an_account(self) -> bool:
@@ -256,6 +262,8 @@ class AuditAction(Labelled):
     APPOINTMENT_MOVED = "appointment_moved", _l("Appointment moved"), AuditSubject.APPOINTMENT
     APPOINTMENT_MOVED_ONLINE = "appointment_moved_online", _l("Moved online by the client"), AuditSubject.APPOINTMENT
     APPOINTMENT_CANCELLED = "appointment_cancelled", _l("Appointment cancelled"), AuditSubject.APPOINTMENT
+    APPOINTMENT_CANCELLED_ONLINE = ("appointment_cancelled_online", _l("Cancelled online by the client"),
+                                    AuditSubject.APPOINTMENT)
     APPOINTMENT_NO_SHOW = "appointment_no_show", _l("Marked as no-show"), AuditSubject.APPOINTMENT
     CONFIRMATION_RESENT = "confirmation_resent", _l("Confirmation sent again"), AuditSubject.APPOINTMENT
     CLIENT_CREATED = "client_created", _l("Client card created"), AuditSubject.CLIENT

@@ -40,6 +40,8 @@ class Practice(db.Model):
     reschedule_horizon_days: Mapped[int] = mapped_column(default=28)  # how far ahead a client may move it
     reschedule_step_minutes: Mapped[int] = mapped_column(default=15)  # the grid of the offered times
     reschedule_moves_per_link: Mapped[int] = mapped_column(default=3)  # one link moves an appointment so often
+    online_cancelling: Mapped[bool] = mapped_column(default=True)  # on the same page, when it is on
+    cancel_cutoff_hours: Mapped[int | None] = mapped_column()  # None: the same as for moving
     # Sessions end after this long unused, and this long after the login whatever happens (OWASP ASVS V7.3).
     session_idle_minutes: Mapped[int] = mapped_column(default=120)
     session_hours: Mapped[int] = mapped_column(default=10)
@@ -339,6 +341,18 @@ class OnlineMove(db.Model):
     from_start: Mapped[datetime] = mapped_column(UTCDateTime)
     to_start: Mapped[datetime] = mapped_column(UTCDateTime)
     moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    appointment: Mapped[Appointment] = relationship()
+
+
+class OnlineCancellation(db.Model):
+    """A client cancelled their appointment on the public page, with their reason if they gave one. One per
+    appointment: a second cancellation fails on the unique key as well as on the appointment's status."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     appointment: Mapped[Appointment] = relationship()
 

@@ -1,5 +1,6 @@
-"""Whether a client may still move an appointment online: the one place the rule is written. The public page
-refuses a move by it, and a message leaves the reschedule link out by it (no link the page would then refuse)."""
+"""Whether a client may still move or cancel an appointment online: the one place the rules are written. The public
+page refuses a move or a cancellation by them, and a message leaves the link out when neither is possible (no link
+the page would then refuse)."""
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -20,3 +21,29 @@ def why_not_movable(appointment: Appointment, practice: Practice, now: datetime)
         return _l("Appointments can be moved online up to %(hours)d hours before they start; this one is too close.",
                   hours=practice.reschedule_cutoff_hours)
     return None
+
+
+def cancel_cutoff_hours(practice: Practice) -> int:
+    """Until how many hours before the start a client may cancel online: its own setting, else the moving one."""
+    own = practice.cancel_cutoff_hours
+    return practice.reschedule_cutoff_hours if own is None else own
+
+
+def why_not_cancellable(appointment: Appointment, practice: Practice, now: datetime):
+    """None if the client may cancel it online now, else the reason to show them."""
+    if not practice.online_rescheduling or not practice.online_cancelling:
+        return _l("This appointment cannot be cancelled online.")
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return _l("This appointment has been cancelled.")
+    if appointment.status != AppointmentStatus.BOOKED or appointment.start <= now:
+        return _l("This appointment has passed.")
+    hours = cancel_cutoff_hours(practice)
+    if appointment.start - now < timedelta(hours=hours):
+        return _l("Appointments can be cancelled online up to %(hours)d hours before they start; this one is too "
+                  "close.", hours=hours)
+    return None
+
+
+def link_offered(appointment: Appointment, practice: Practice, now: datetime) -> bool:
+    """Whether a message carries the client's link: the page would let them move or cancel."""
+    return why_not_movable(appointment, practice, now) is None or why_not_cancellable(appointment, practice, now) is None

@@ -18,7 +18,8 @@ from ..extensions import db
 from ..messages import planning
 from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind, MessageStatus
 from ..models import (
-    Appointment, AppointmentType, Client, Location, OnlineMove, Practice, Practitioner, TimeOff, WorkingHours, utcnow,
+    Appointment, AppointmentType, Client, Location, OnlineCancellation, OnlineMove, Practice, Practitioner, TimeOff,
+    WorkingHours, utcnow,
 )
 from ..signals import messages_planned
 
@@ -283,12 +284,31 @@ def refuse_unless_changeable(appointment: Appointment) -> None:
         raise FieldError(_l("A cancelled appointment or a no-show cannot be changed."))
 
 
-def cancel(appointment: Appointment) -> None:
-    if appointment.status != AppointmentStatus.BOOKED:
+def cancel(appointment: Appointment, *, online_reason: str | None = None) -> None:
+    """Cancel a booked appointment, or FieldError and nothing changed. `online_reason`: the client cancelled it on
+    the public page (their reason, possibly ""): recorded as online activity and told to the practice.
+
+    The status changes only from booked, in the database itself: of two cancellations at once (the client online,
+    the receptionist in the panel) exactly one goes through and the client gets one notice."""
+    still_booked = (Appointment.id == appointment.id) & (Appointment.status == AppointmentStatus.BOOKED)
+    if appointment.status != AppointmentStatus.BOOKED or not db.session.execute(
+            update(Appointment).where(still_booked).values(status=AppointmentStatus.CANCELLED,
+                                                             updated_at=utcnow())).rowcount:
+        db.session.rollback()
         raise FieldError(_l("This appointment is not booked, so it cannot be cancelled."))
-    appointment.status = AppointmentStatus.CANCELLED
-    audit.record(AuditAction.APPOINTMENT_CANCELLED, appointment.id)
-    _commit_with_messages(appointment, MessageKind.CANCELLED)
+    online = online_reason is not None
+    if online:
+        db.session.add(OnlineCancellation(appointment=appointment, reason=online_reason))
+    audit.record(AuditAction.APPOINTMENT_CANCELLED_ONLINE if online else AuditAction.APPOINTMENT_CANCELLED,
+                 appointment.id, online_reason or "")
+    _commit_with_messages(appointment, MessageKind.CANCELLED, online=online)
+
+
+def online_cancellation_of(appointment: Appointment) -> OnlineCancellation | None:
+    """How the client cancelled it online, if they did."""
+    if appointment.status != AppointmentStatus.CANCELLED:
+        return None
+    return db.session.scalar(select(OnlineCancellation).where(OnlineCancellation.appointment_id == appointment.id))
 
 
 def mark_no_show(appointment: Appointment, now: datetime) -> None:
@@ -320,6 +340,7 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
     if online and moved_from is not None:
         db.session.add(OnlineMove(appointment=appointment, from_start=moved_from, to_start=appointment.start,
                                   moved_at=now))
+    if online:  # a move or a cancellation
         notices.append(planning.plan_practice_notice(appointment, practice, now, moved_from))
     planning.plan_reminders(appointment, practice, now)
     db.session.commit()

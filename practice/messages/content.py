@@ -13,8 +13,8 @@ from .. import links, localtime, templating
 from ..channels.email import Email, Outgoing, appointment_ics, compose, message_id
 from ..enums import Channel, MessageKind
 from ..extensions import db
-from ..models import Appointment, Message, MessageTemplate, Practice
-from ..rescheduling import why_not_movable
+from ..models import Appointment, Message, MessageTemplate, OnlineCancellation, Practice
+from ..rescheduling import link_offered
 from .defaults import DEFAULTS
 
 LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
@@ -41,7 +41,7 @@ def _load_template(kind: MessageKind, channel: Channel, language: str, appointme
 
 
 def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
-              reschedule_link: str = "") -> dict[str, str]:
+              reschedule_link: str = "", cancel_reason: str = "") -> dict[str, str]:
     """What a template may use, localised in the client's language and the practice's time zone."""
     values = {
         "client_name": appointment.client.name,
@@ -55,10 +55,19 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
         "practice_name": practice.name,
         "practice_phone": practice.phone,
         "reschedule_link": reschedule_link,
+        "cancel_reason": cancel_reason,
     }
     old = moment_variables(old_start, practice.timezone, language, prefix="old_") if old_start else {
         "old_date": values["date"], "old_time": values["time"]}
     return values | old
+
+
+def _cancel_reason(message: Message) -> str:
+    """The reason a client gave when they cancelled online, for the practice's notice of it."""
+    if message.kind != MessageKind.PRACTICE_CANCEL_NOTICE:
+        return ""
+    return db.session.scalar(select(OnlineCancellation.reason)
+                             .where(OnlineCancellation.appointment_id == message.appointment_id)) or ""
 
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
@@ -75,10 +84,11 @@ def render_message(message: Message, practice: Practice) -> dict | None:
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:
         return None
-    # No link the public page would refuse: switched off, cancelled, past, or already inside the cutoff.
-    offered = message.kind in LINK_KINDS and why_not_movable(appointment, practice, datetime.now(UTC)) is None
+    # No link the public page would refuse: switched off, cancelled, past, or already inside both cutoffs.
+    offered = message.kind in LINK_KINDS and link_offered(appointment, practice, datetime.now(UTC))
     values = variables(appointment, practice, message.language, old_start=message.moved_from,
-                       reschedule_link=reschedule_url(appointment) if offered else "")
+                       reschedule_link=reschedule_url(appointment) if offered else "",
+                       cancel_reason=_cancel_reason(message))
     if message.channel == Channel.SMS:
         return {"subject": "", "body": templating.render(source["body"], values, part="sms").strip()}
     body = templating.render(source["body"], values, part="text").strip()

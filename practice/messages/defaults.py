@@ -52,6 +52,11 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "subject": "Online verplaatst: {{ client_name }} naar {{ date }} {{ time }}",
         "body": "{{ client_name }} heeft online de afspraak ({{ appointment_type }} bij {{ practitioner }}) verplaatst "
                 "van {{ old_date }} {{ old_time }} naar {{ date }} {{ time }}, {{ location }}.\n"},
+    (K.PRACTICE_CANCEL_NOTICE, E, "nl"): {
+        "subject": "Online geannuleerd: {{ client_name }}, {{ date }} {{ time }}",
+        "body": "{{ client_name }} heeft online de afspraak geannuleerd: {{ appointment_type }} bij {{ practitioner }}, "
+                "{{ date }} {{ time }}, {{ location }}. De tijd is weer vrij.\n\n"
+                "Reden: {{ cancel_reason or '(geen reden opgegeven)' }}\n"},
     # --- Deutsch ---
     (K.CONFIRMATION, E, "de"): {
         "subject": "Bestätigung Ihres Termins am {{ date }}",
@@ -96,6 +101,11 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "subject": "Online verschoben: {{ client_name }} auf {{ date }} {{ time }}",
         "body": "{{ client_name }} hat den Termin ({{ appointment_type }} bei {{ practitioner }}) online verschoben "
                 "von {{ old_date }} {{ old_time }} auf {{ date }} {{ time }}, {{ location }}.\n"},
+    (K.PRACTICE_CANCEL_NOTICE, E, "de"): {
+        "subject": "Online abgesagt: {{ client_name }}, {{ date }} {{ time }}",
+        "body": "{{ client_name }} hat den Termin online abgesagt: {{ appointment_type }} bei {{ practitioner }}, "
+                "{{ date }} {{ time }}, {{ location }}. Die Zeit ist wieder frei.\n\n"
+                "Grund: {{ cancel_reason or '(kein Grund angegeben)' }}\n"},
     # --- English ---
     (K.CONFIRMATION, E, "en"): {
         "subject": "Your appointment on {{ date }} is confirmed",
@@ -140,6 +150,11 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "subject": "Moved online: {{ client_name }} to {{ date }} {{ time }}",
         "body": "{{ client_name }} moved their appointment ({{ appointment_type }} with {{ practitioner }}) online "
                 "from {{ old_date }} {{ old_time }} to {{ date }} {{ time }}, {{ location }}.\n"},
+    (K.PRACTICE_CANCEL_NOTICE, E, "en"): {
+        "subject": "Cancelled online: {{ client_name }}, {{ date }} {{ time }}",
+        "body": "{{ client_name }} cancelled their appointment online: {{ appointment_type }} with {{ practitioner }}, "
+                "{{ date }} {{ time }}, {{ location }}. The time is free again.\n\n"
+                "Reason: {{ cancel_reason or '(no reason given)' }}\n"},
     # --- Français ---
     (K.CONFIRMATION, E, "fr"): {
         "subject": "Confirmation de votre rendez-vous du {{ date }}",
@@ -187,4 +202,9 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
         "subject": "Déplacé en ligne : {{ client_name }} au {{ date }} {{ time }}",
         "body": "{{ client_name }} a déplacé son rendez-vous en ligne ({{ appointment_type }} avec {{ practitioner }}) "
                 "du {{ old_date }} {{ old_time }} au {{ date }} {{ time }}, {{ location }}.\n"},
+    (K.PRACTICE_CANCEL_NOTICE, E, "fr"): {
+        "subject": "Annulé en ligne : {{ client_name }}, {{ date }} {{ time }}",
+        "body": "{{ client_name }} a annulé son rendez-vous en ligne : {{ appointment_type }} avec {{ practitioner }}, "
+                "{{ date }} {{ time }}, {{ location }}. Le créneau est de nouveau libre.\n\n"
+                "Motif : {{ cancel_reason or '(aucun motif indiqué)' }}\n"},
 }

@@ -61,10 +61,12 @@ def load_own_slots() -> set[Slot]:
 
 def variables_for(kind: MessageKind) -> list[str]:
     """The variables the editor offers for a kind: the old date and time where an appointment moved, the
-    reschedule link where messages carry it (the sandbox accepts every variable everywhere)."""
+    reschedule link where messages carry it, the client's reason where they cancelled online (the sandbox accepts
+    every variable everywhere)."""
     moved = kind in (MessageKind.RESCHEDULED, MessageKind.PRACTICE_NOTICE)
     return [name for name in templating.VARIABLE_ORDER
-            if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")]
+            if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")
+            and (kind == MessageKind.PRACTICE_CANCEL_NOTICE or name != "cancel_reason")]
 
 
 def uses_link(slot: Slot, fields: dict[str, str]) -> bool:
@@ -184,7 +186,11 @@ def sample_variables(practice: Practice, language: str, type_id: int | None = No
         "practice_name": practice.name, "practice_phone": practice.phone,
         "reschedule_link": f"{base}/r/Xq3vT9bLkP2mW8sR4nYc",
         **moment_variables(start - timedelta(days=2), practice.timezone, language, prefix="old_"),
+        "cancel_reason": SAMPLE_REASONS[language],
     }
+
+
+SAMPLE_REASONS = {"nl": "Ik ben ziek.", "de": "Ich bin krank.", "en": "I am ill.", "fr": "Je suis malade."}
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,12 @@ def resend_confirmation(appointment: Appointment, now: datetime) -> list[Message
 
 
 def plan_practice_notice(appointment: Appointment, practice: Practice, now: datetime,
-                         moved_from: datetime) -> Message:
-    """An e-mail to the practice itself about a move a client made online (from `moved_from`). Not committed."""
-    message = Message(dedupe_key=f"{appointment.id}:{MessageKind.PRACTICE_NOTICE}:{now.isoformat()}",
-                      appointment=appointment, kind=MessageKind.PRACTICE_NOTICE, channel=Channel.EMAIL,
+                         moved_from: datetime | None = None) -> Message:
+    """An e-mail to the practice itself about a move a client made online (from `moved_from`), or else about their
+    online cancellation. Not committed."""
+    kind = MessageKind.PRACTICE_NOTICE if moved_from else MessageKind.PRACTICE_CANCEL_NOTICE
+    message = Message(dedupe_key=f"{appointment.id}:{kind}:{now.isoformat()}",
+                      appointment=appointment, kind=kind, channel=Channel.EMAIL,
                       due_at=now, language=practice_language(practice), status=MessageStatus.PLANNED,
                       status_at=now, recipient=practice.email, moved_from=moved_from)
     reason = reason_not_to_send(message, practice)
@@ -141,7 +143,7 @@ def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -
     """Why a message of `kind` on `channel` to `client` could not go out, in the order they count: (reason,
     condition). The one place this rule is written. `client` is a Client, or a row with its columns: the
     conditions are then true or false; or the Client class: the conditions are then SQL (see `reaches`)."""
-    if kind == MessageKind.PRACTICE_NOTICE:
+    if kind.to_the_practice:
         return [(NotSentReason.NO_EMAIL, not practice.email)]
     if kind.about_an_account:  # to the address the link was made for
         return []

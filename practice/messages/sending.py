@@ -160,7 +160,7 @@ def _compose(message: Message, practice: Practice, events: list[dict]):
     """The message as it will go out (an e-mail's every byte, an SMS with its segments), or None when it cannot
     be put together: then it is recorded as not sent with the reason, and it is never tried again."""
     try:
-        if message.appointment is not None and message.kind != MessageKind.PRACTICE_NOTICE:  # the card may have changed
+        if message.appointment is not None and not message.kind.to_the_practice:  # the card may have changed
             client = message.appointment.client
             message.recipient = client.email if message.channel == Channel.EMAIL else client.mobile
         content = render_message(message, practice)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import links, localtime
-from ..rescheduling import why_not_movable
+from ..rescheduling import why_not_cancellable, why_not_movable
 from ..agenda import services as agenda
 from ..errors import FieldError
 from ..extensions import db
@@ -77,3 +77,19 @@ def move_online(appointment: Appointment, new_start: datetime, practice: Practic
     except FieldError:
         db.session.rollback()
         raise FieldError(_l("Sorry, that time is no longer free. Please choose another one.")) from None
+
+
+REASON_LENGTH = 500  # characters of the reason a client may give for cancelling
+
+
+def cancel_online(appointment: Appointment, reason: str, practice: Practice, now: datetime) -> None:
+    """Cancel the appointment for the client, with their reason (may be empty), or FieldError and nothing changed.
+    The agenda's own cancel does the rest in one transaction: the client's notice, the practice's notice with the
+    reason, the reminders withdrawn and the online-activity record; of two at once exactly one goes through."""
+    refusal = why_not_cancellable(appointment, practice, now)
+    if refusal:
+        raise FieldError(refusal)
+    reason = " ".join("".join(c for c in reason if c.isprintable() or c.isspace()).split())  # one line, no NULs
+    if len(reason) > REASON_LENGTH:
+        raise FieldError(_l("Please keep the reason under %(count)d characters.", count=REASON_LENGTH), "reason")
+    agenda.cancel(appointment, online_reason=reason)

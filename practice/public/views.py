@@ -6,13 +6,14 @@ from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext as _
 
 from ..audit import services as audit
+from ..enums import AppointmentStatus
 from ..errors import FieldError
 from .. import localtime
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
 from ..web import day_argument, public, public_rate_limit
 from ..models import Practice
-from ..rescheduling import why_not_movable
+from ..rescheduling import why_not_cancellable, why_not_movable
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/r")
@@ -22,18 +23,28 @@ bp = Blueprint("public", __name__, url_prefix="/r")
 @public
 @limiter.limit(public_rate_limit)
 def appointment(token):
-    """The page. A time chosen (`start`) is shown beside the current one with a confirm button; only the confirm
-    form's POST (action=confirm) moves the appointment."""
+    """The page: moving (a time chosen, `start`, is shown beside the current one with a confirm button; only the
+    confirm form's POST, action=confirm, moves the appointment) and cancelling (action=cancel asks, with the reason
+    given; action=cancel-confirm cancels). What the practice's rules no longer allow is not offered, and the page
+    says why."""
     found, settings, now, refusal = _opened(token)
-    if refusal:
+    no_cancel = why_not_cancellable(found, settings, now)
+    if refusal and no_cancel:
         status = 200 if request.method == "GET" else 409
-        return render_template("public/closed.html", appointment=found, reason=refusal), status
-    first, last = services.bookable_days(settings, now)
+        # Both cutoffs passed: say both; cancelled, past or switched off: the one reason says it all.
+        both = found.status == AppointmentStatus.BOOKED and found.start > now and settings.online_cancelling
+        reasons = [refusal, no_cancel] if both and settings.online_rescheduling else [refusal]
+        return render_template("public/closed.html", appointment=found, reasons=reasons), status
+    action = request.form.get("action") if request.method == "POST" else None
+    if action in ("cancel", "cancel-confirm"):
+        return _cancel(found, settings, now, token, no_cancel, confirmed=action == "cancel-confirm")
+    if refusal:
+        return _page(found, token, settings, now, refusal, no_cancel, status=200 if request.method == "GET" else 409)
     day = day_argument("day", posted=True) or localtime.local_date(found.start, settings.timezone)
     chosen, problem, status = _chosen(found, settings, now)
     if request.method == "POST" and chosen is None and problem is None:
         problem, status = _("Choose one of the free times."), 400
-    if chosen is not None and request.method == "POST" and request.form.get("action") == "confirm":
+    if chosen is not None and request.method == "POST" and action == "confirm":
         try:
             services.move_online(found, chosen, settings, now)
         except FieldError as refused:
@@ -42,10 +53,37 @@ def appointment(token):
             return render_template("public/moved.html", appointment=found)
     if chosen is not None:
         day = localtime.local_date(chosen, settings.timezone)
-    day = min(max(day, first), last)
+    return _page(found, token, settings, now, None, no_cancel, day=day, chosen=chosen, problem=problem, status=status)
+
+
+def _page(found, token, settings, now, no_move, no_cancel, *, day=None, chosen=None, problem=None, status=200):
+    """The page itself (or, for htmx, the free times): what may be done, and why not where something may not."""
+    first, last = services.bookable_days(settings, now)
+    day = min(max(day or localtime.local_date(found.start, settings.timezone), first), last)
+    times = [] if chosen or no_move else services.free_times_for(found, day, settings, now)
     return render_page("public/appointment.html", "public/_times.html", status, appointment=found, token=token,
-                       day=day, first=first, last=last, chosen=chosen, problem=problem,
-                       times=[] if chosen else services.free_times_for(found, day, settings, now))
+                       day=day, first=first, last=last, chosen=chosen, problem=problem, times=times,
+                       no_move=no_move, no_cancel=no_cancel, reason_length=services.REASON_LENGTH)
+
+
+def _cancel(found, settings, now, token, no_cancel, *, confirmed: bool):
+    """Cancelling: first the question (with the reason given, which the confirm form carries), then the
+    cancellation; refused with the reason why (409), or a reason too long (400), and nothing changes."""
+    reason = request.form.get("reason", "")
+    problem, status = no_cancel, 409
+    if not problem and len(reason) > services.REASON_LENGTH:
+        problem, status = _("Please keep the reason under %(count)d characters.", count=services.REASON_LENGTH), 400
+    if not problem and confirmed:
+        try:
+            services.cancel_online(found, reason, settings, now)
+        except FieldError as refused:
+            problem = refused.message
+        else:
+            return render_template("public/cancelled.html", appointment=found)
+    if problem:
+        return _page(found, token, settings, now, why_not_movable(found, settings, now), no_cancel,
+                     problem=problem, status=status)
+    return render_template("public/cancel.html", appointment=found, token=token, reason=" ".join(reason.split()))
 
 
 @bp.get("/<token>/times")

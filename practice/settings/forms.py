@@ -129,6 +129,9 @@ class OnlineReschedulingForm(FlaskForm):
         InputRequired(_l("Enter a number of moves.")), NumberRange(1, 10, _l("Enter %(min)d to %(max)d moves."))])
     reschedule_step_minutes = SelectField(_l("Offered times every"), coerce=int, choices=[
         SelectChoice(minutes, f"{minutes} min") for minutes in (5, 10, 15, 20, 30, 60)])
+    online_cancelling = BooleanField(_l("Clients may cancel their appointment online"))
+    cancel_cutoff_hours = IntegerField(_l("Until how many hours before the appointment they may cancel"), validators=[
+        Optional(), NumberRange(0, 336, _l("Enter %(min)d to %(max)d hours."))])
 
 
 class PracticeForm(FlaskForm):

@@ -45,6 +45,8 @@ class OnlineRescheduling:
     reschedule_horizon_days: int
     reschedule_moves_per_link: int
     reschedule_step_minutes: int
+    online_cancelling: bool
+    cancel_cutoff_hours: int | None  # None: the same as for moving
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ def store_online_rescheduling(practice: Practice, settings: OnlineRescheduling) 
     practice.reschedule_horizon_days = settings.reschedule_horizon_days
     practice.reschedule_moves_per_link = settings.reschedule_moves_per_link
     practice.reschedule_step_minutes = settings.reschedule_step_minutes
+    practice.online_cancelling = settings.online_cancelling
+    practice.cancel_cutoff_hours = settings.cancel_cutoff_hours
     audit.record(AuditAction.SETTINGS_CHANGED, None, "online rescheduling")
     db.session.commit()
 
