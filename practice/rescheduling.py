@@ -4,9 +4,11 @@ the page would then refuse)."""
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .enums import AppointmentStatus
-from .models import Appointment, Practice
+from .extensions import db
+from .models import Appointment, OnlineCancellation, Practice
 
 
 def why_not_movable(appointment: Appointment, practice: Practice, now: datetime):
@@ -47,3 +49,10 @@ def why_not_cancellable(appointment: Appointment, practice: Practice, now: datet
 def link_offered(appointment: Appointment, practice: Practice, now: datetime) -> bool:
     """Whether a message carries the client's link: the page would let them move or cancel."""
     return why_not_movable(appointment, practice, now) is None or why_not_cancellable(appointment, practice, now) is None
+
+
+def online_cancellation_of(appointment: Appointment) -> OnlineCancellation | None:
+    """How the client cancelled it online, if they did (the appointment panel says so)."""
+    if appointment.status != AppointmentStatus.CANCELLED:
+        return None
+    return db.session.scalar(select(OnlineCancellation).where(OnlineCancellation.appointment_id == appointment.id))

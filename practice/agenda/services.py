@@ -179,14 +179,13 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
 
 def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
-    load_grid unpacks them (a day of fifteen practitioners holds hundreds; a row's attributes cost more)."""
+    load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
                AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name)
         .join(Appointment.client).join(Appointment.appointment_type)
     )
-    # Through the session's connection, all at once: the ORM's row processing and fetching row by row cost more
-    # than the query (a day has hundreds).
+    # All at once through the session's connection: the ORM's row processing cost more than the query.
     return db.session.connection().execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
 
 
@@ -285,30 +284,19 @@ def refuse_unless_changeable(appointment: Appointment) -> None:
 
 
 def cancel(appointment: Appointment, *, online_reason: str | None = None) -> None:
-    """Cancel a booked appointment, or FieldError and nothing changed. `online_reason`: the client cancelled it on
-    the public page (their reason, possibly ""): recorded as online activity and told to the practice.
-
-    The status changes only from booked, in the database itself: of two cancellations at once (the client online,
-    the receptionist in the panel) exactly one goes through and the client gets one notice."""
+    """Cancel a booked appointment, or FieldError and nothing changed; `online_reason`: the client did on the public
+    page (recorded as online activity, told to the practice). The status changes only from booked, in the database:
+    of two cancellations at once (the client online, the receptionist) exactly one goes through, with one notice."""
     still_booked = (Appointment.id == appointment.id) & (Appointment.status == AppointmentStatus.BOOKED)
-    if appointment.status != AppointmentStatus.BOOKED or not db.session.execute(
-            update(Appointment).where(still_booked).values(status=AppointmentStatus.CANCELLED,
-                                                             updated_at=utcnow())).rowcount:
+    if appointment.status != AppointmentStatus.BOOKED or not db.session.execute(update(Appointment).where(
+            still_booked).values(status=AppointmentStatus.CANCELLED)).rowcount:  # updated_at: its onupdate
         db.session.rollback()
         raise FieldError(_l("This appointment is not booked, so it cannot be cancelled."))
-    online = online_reason is not None
-    if online:
+    if online := online_reason is not None:
         db.session.add(OnlineCancellation(appointment=appointment, reason=online_reason))
     audit.record(AuditAction.APPOINTMENT_CANCELLED_ONLINE if online else AuditAction.APPOINTMENT_CANCELLED,
                  appointment.id, online_reason or "")
     _commit_with_messages(appointment, MessageKind.CANCELLED, online=online)
-
-
-def online_cancellation_of(appointment: Appointment) -> OnlineCancellation | None:
-    """How the client cancelled it online, if they did."""
-    if appointment.status != AppointmentStatus.CANCELLED:
-        return None
-    return db.session.scalar(select(OnlineCancellation).where(OnlineCancellation.appointment_id == appointment.id))
 
 
 def mark_no_show(appointment: Appointment, now: datetime) -> None:

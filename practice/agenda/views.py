@@ -14,6 +14,7 @@ from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
 from ..models import Appointment, Client, Practice
+from ..rescheduling import online_cancellation_of
 from ..web import day_argument, id_argument, show_error
 from . import services
 from .forms import AppointmentForm
@@ -235,7 +236,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     form = form or _form(current, from_request=False)
     headers_trigger = CHANGED if saved else None
     free = _form_free_times(form, current) if current.status == AppointmentStatus.BOOKED else {}
-    free["online_cancellation"] = services.online_cancellation_of(current)
+    free["online_cancellation"] = online_cancellation_of(current)
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,

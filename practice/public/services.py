@@ -93,3 +93,4 @@ def cancel_online(appointment: Appointment, reason: str, practice: Practice, now
     if len(reason) > REASON_LENGTH:
         raise FieldError(_l("Please keep the reason under %(count)d characters.", count=REASON_LENGTH), "reason")
     agenda.cancel(appointment, online_reason=reason)
+

@@ -32,7 +32,7 @@ def planned(app, appointment_id) -> list[tuple[MessageKind, str]]:
 
 
 def test_the_client_cancels_after_a_question_with_a_reason_the_practice_reads(app, agenda, online, client):
-    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
     token = token_of(app, appointment_id)
     page = client.get(f"/r/{token}").get_data(as_text=True)
     assert 'data-test="cancel-form"' in page
@@ -65,7 +65,7 @@ def test_the_client_cancels_after_a_question_with_a_reason_the_practice_reads(ap
 
 
 def test_keeping_the_appointment_or_a_reason_too_long_changes_nothing(app, agenda, online, client):
-    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
     token = token_of(app, appointment_id)
     before = planned(app, appointment_id)
     page = client.get(f"/r/{token}").get_data(as_text=True)
@@ -90,7 +90,7 @@ def test_the_cancel_cutoff_is_its_own_or_else_the_moving_one(app, agenda, online
     start = (datetime.now(ZONE) + timedelta(hours=hours_ahead)).replace(second=0, microsecond=0)
     with app.app_context():
         Practice.current().cancel_cutoff_hours = own_cutoff
-        appointment = Appointment(client_id=make_client(app), practitioner_id=agenda.practitioner,
+        appointment = Appointment(client_id=make_client(app, language="en"), practitioner_id=agenda.practitioner,
                                   appointment_type_id=agenda.treatment, location_id=agenda.location,
                                   start=start.astimezone(UTC), end=(start + timedelta(minutes=30)).astimezone(UTC))
         db.session.add(appointment)
@@ -110,7 +110,7 @@ def test_the_cancel_cutoff_is_its_own_or_else_the_moving_one(app, agenda, online
 
 
 def test_switched_off_the_page_offers_no_cancel_and_refuses_a_hand_made_one(app, agenda, online, client):
-    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
     with app.app_context():
         Practice.current().online_cancelling = False
         db.session.commit()
@@ -124,7 +124,7 @@ def test_switched_off_the_page_offers_no_cancel_and_refuses_a_hand_made_one(app,
 
 def test_the_client_and_the_receptionist_cancelling_at_once_give_one_cancellation_and_one_notice(app, agenda, online):
     """Both read the appointment as booked, then both cancel: the database lets exactly one change it."""
-    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
     both_read, outcomes = threading.Barrier(2), []
 
     def cancel(online_reason):
@@ -153,7 +153,7 @@ def test_the_client_and_the_receptionist_cancelling_at_once_give_one_cancellatio
 def test_the_panel_says_the_client_cancelled_online_with_the_reason(app, agenda, online, client, staff):
     from tests.conftest import log_in
 
-    appointment_id = book(app, agenda, local(NEXT_WEEK, 10))
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
     with app.app_context():
         public.cancel_online(db.session.get(Appointment, appointment_id), "Op vakantie", Practice.current(),
                              datetime.now(UTC))
