@@ -50,9 +50,12 @@ def weekday_names() -> dict[int, str]:
 
 def values_of(form, kind, **given):
     """The form's data as the typed value its service takes: the dataclass's fields, read from the form fields of the
-    same names (an empty optional text field gives ""), and `given` for those the form does not have."""
-    read = {field.name: form[field.name].data for field in dataclasses.fields(kind) if field.name not in given}
-    return kind(**{name: "" if value is None else value for name, value in read.items()}, **given)
+    same names (an empty optional text field gives "", an empty optional number None), and `given` for those the
+    form does not have."""
+    read = {field.name: (form[field.name].data, field.type) for field in dataclasses.fields(kind)
+            if field.name not in given}
+    return kind(**{name: "" if value is None and kind_of is str else value
+                   for name, (value, kind_of) in read.items()}, **given)
 
 
 def day_argument(name: str, *, posted: bool = False) -> date | None:

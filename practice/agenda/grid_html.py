@@ -13,15 +13,16 @@ from markupsafe import Markup, escape
 from ..availability import BOOKED, FREE, TIME_OFF
 
 
-def grid_body(table, *, appointment_url: str, new_url: str, time_off: str, no_show: str) -> Markup:
-    """`table`: Grid.table (each row with the blocks that begin in it); `appointment_url`: the address an
-    appointment's id is appended to; `new_url`: the booking panel's address; `time_off`, `no_show`: the words shown."""
+def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_show: str) -> Markup:
+    """`grid`: agenda.services.Grid; `appointment_url`: the address an appointment's id is appended to; `new_url`: the
+    booking panel's address; `time_off`, `no_show`: the words shown."""
     time_off_cell = f'class="time-off" data-test="time-off"><span>{escape(time_off)}</span></td>'
-    no_show = f" · {escape(no_show)}"
-    lanes = {}  # per lane: its day and practitioner, escaped once
+    no_show_note = f" · {escape(no_show)}"
+    lanes = {id(lane): (lane.day.isoformat(), lane.practitioner.id, escape(lane.practitioner.name))
+             for lane in grid.lanes}  # each lane's day and practitioner, written once
     html = []
     write = html.append
-    for row, cells in table:
+    for row, cells in grid.table:
         write("<tr>")
         if row.minute % 60 == 0:
             write(f'<th scope="row" rowspan="12" class="hour">{row.label}</th>')
@@ -34,10 +35,9 @@ def grid_body(table, *, appointment_url: str, new_url: str, time_off: str, no_sh
                 write(f'class="booked"><a class="appointment type-{item.appointment_type_id} status-{item.status}" '
                       f'href="{url}" hx-get="{url}" data-test="appointment"><time datetime="{item.moment}">'
                       f'{item.times}</time>\n<strong>{escape(item.client_name)}</strong>\n<span>'
-                      f'{escape(item.type_name)}{no_show if item.status == "no_show" else ""}</span></a></td>')
+                      f'{escape(item.type_name)}{no_show_note if item.status == "no_show" else ""}</span></a></td>')
             elif kind == FREE:
-                day, person, name = lanes.get(id(lane)) or lanes.setdefault(
-                    id(lane), (lane.day.isoformat(), lane.practitioner.id, escape(lane.practitioner.name)))
+                day, person, name = lanes[id(lane)]
                 label = block.row.label
                 write(f'class="free"><button type="button" class="slot" hx-get="{new_url}?day={day}&amp;practitioner='
                       f'{person}&amp;location={block.what}&amp;time={label}" data-test="free-time" data-day="{day}" '
@@ -45,6 +45,6 @@ def grid_body(table, *, appointment_url: str, new_url: str, time_off: str, no_sh
             elif kind == TIME_OFF:
                 write(time_off_cell)
             else:
-                write(f'class="closed" data-test="closed" data-day="{lane.day.isoformat()}"></td>')
+                write(f'class="closed" data-test="closed" data-day="{lanes[id(lane)][0]}"></td>')
         write("</tr>\n")
     return Markup("".join(html))

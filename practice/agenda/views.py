@@ -156,7 +156,7 @@ def _agenda(state: dict) -> dict:
         "previous_day": state["day"] - step,
         "next_day": state["day"] + step,
         "agenda_url": url_for("agenda.day", day=state["day"].isoformat(), **query),
-        "grid_body": grid_body(grid.table, appointment_url=url_for("agenda.appointment", appointment_id=0)[:-1],
+        "grid_body": grid_body(grid, appointment_url=url_for("agenda.appointment", appointment_id=0)[:-1],
                                new_url=url_for("agenda.new_appointment"), time_off=_("Time off"),
                                no_show=_("No-show")),
     }

@@ -82,6 +82,15 @@ def move_online(appointment: Appointment, new_start: datetime, practice: Practic
 REASON_LENGTH = 500  # characters of the reason a client may give for cancelling
 
 
+def checked_reason(text: str) -> str:
+    """The reason a client gives for cancelling, on one line and without control characters; FieldError (on
+    "reason") when it is too long."""
+    reason = " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
+    if len(reason) > REASON_LENGTH:
+        raise FieldError(_l("Please keep the reason under %(count)d characters.", count=REASON_LENGTH), "reason")
+    return reason
+
+
 def cancel_online(appointment: Appointment, reason: str, practice: Practice, now: datetime) -> None:
     """Cancel the appointment for the client, with their reason (may be empty), or FieldError and nothing changed.
     The agenda's own cancel does the rest in one transaction: the client's notice, the practice's notice with the
@@ -89,8 +98,4 @@ def cancel_online(appointment: Appointment, reason: str, practice: Practice, now
     refusal = why_not_cancellable(appointment, practice, now)
     if refusal:
         raise FieldError(refusal)
-    reason = " ".join("".join(c for c in reason if c.isprintable() or c.isspace()).split())  # one line, no NULs
-    if len(reason) > REASON_LENGTH:
-        raise FieldError(_l("Please keep the reason under %(count)d characters.", count=REASON_LENGTH), "reason")
-    agenda.cancel(appointment, online_reason=reason)
-
+    agenda.cancel(appointment, online_reason=checked_reason(reason))

@@ -32,12 +32,13 @@ def appointment(token):
     if refusal and no_cancel:
         status = 200 if request.method == "GET" else 409
         # Both cutoffs passed: say both; cancelled, past or switched off: the one reason says it all.
-        both = found.status == AppointmentStatus.BOOKED and found.start > now and settings.online_cancelling
-        reasons = [refusal, no_cancel] if both and settings.online_rescheduling else [refusal]
+        cutoffs = (settings.online_rescheduling and settings.online_cancelling
+                   and found.status == AppointmentStatus.BOOKED and found.start > now)
+        reasons = [refusal, no_cancel] if cutoffs else [refusal]
         return render_template("public/closed.html", appointment=found, reasons=reasons), status
     action = request.form.get("action") if request.method == "POST" else None
     if action in ("cancel", "cancel-confirm"):
-        return _cancel(found, settings, now, token, no_cancel, confirmed=action == "cancel-confirm")
+        return _cancel(found, settings, now, token, refusal, no_cancel, confirmed=action == "cancel-confirm")
     if refusal:
         return _page(found, token, settings, now, refusal, no_cancel, status=200 if request.method == "GET" else 409)
     day = day_argument("day", posted=True) or localtime.local_date(found.start, settings.timezone)
@@ -66,24 +67,20 @@ def _page(found, token, settings, now, no_move, no_cancel, *, day=None, chosen=N
                        no_move=no_move, no_cancel=no_cancel, reason_length=services.REASON_LENGTH)
 
 
-def _cancel(found, settings, now, token, no_cancel, *, confirmed: bool):
+def _cancel(found, settings, now, token, no_move, no_cancel, *, confirmed: bool):
     """Cancelling: first the question (with the reason given, which the confirm form carries), then the
     cancellation; refused with the reason why (409), or a reason too long (400), and nothing changes."""
-    reason = request.form.get("reason", "")
-    problem, status = no_cancel, 409
-    if not problem and len(reason) > services.REASON_LENGTH:
-        problem, status = _("Please keep the reason under %(count)d characters.", count=services.REASON_LENGTH), 400
-    if not problem and confirmed:
-        try:
+    try:
+        if no_cancel:
+            raise FieldError(no_cancel)
+        reason = services.checked_reason(request.form.get("reason", ""))
+        if confirmed:
             services.cancel_online(found, reason, settings, now)
-        except FieldError as refused:
-            problem = refused.message
-        else:
             return render_template("public/cancelled.html", appointment=found)
-    if problem:
-        return _page(found, token, settings, now, why_not_movable(found, settings, now), no_cancel,
-                     problem=problem, status=status)
-    return render_template("public/cancel.html", appointment=found, token=token, reason=" ".join(reason.split()))
+    except FieldError as refused:
+        return _page(found, token, settings, now, no_move, no_cancel, problem=refused.message,
+                     status=400 if refused.field == "reason" else 409)
+    return render_template("public/cancel.html", appointment=found, token=token, reason=reason)
 
 
 @bp.get("/<token>/times")

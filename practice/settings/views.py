@@ -72,8 +72,7 @@ def online():
     current = Practice.current()
     form = OnlineReschedulingForm(obj=current)
     if form.validate_on_submit():
-        services.store_online_rescheduling(current, values_of(
-            form, services.OnlineRescheduling, cancel_cutoff_hours=form.cancel_cutoff_hours.data))  # None: as moving
+        services.store_online_rescheduling(current, values_of(form, services.OnlineRescheduling))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".online"))
     return render_page("settings/online.html", "settings/online.html", _status(form), form=form,
