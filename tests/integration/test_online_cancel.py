@@ -161,3 +161,19 @@ def test_the_panel_says_the_client_cancelled_online_with_the_reason(app, agenda,
     panel = client.get(f"/agenda/appointments/{appointment_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'data-test="cancelled-online"' in panel and "“Op vakantie”" in panel
     assert "Cancelled online by the client" in panel  # the trail
+
+
+def test_the_owner_sets_the_cancel_cutoff_and_empty_means_as_for_moving(app, client):
+    from practice.enums import Role
+    from tests.conftest import log_in, make_user
+
+    log_in(client, make_user(app, Role.OWNER))
+    for cutoff, stored in (("12", 12), ("", None)):
+        page = client.get("/settings/online").get_data(as_text=True)
+        saved = client.post("/settings/online", data={
+            "csrf_token": csrf(page), "online_rescheduling": "y", "reschedule_cutoff_hours": "24",
+            "reschedule_horizon_days": "28", "reschedule_moves_per_link": "3", "reschedule_step_minutes": "15",
+            "online_cancelling": "y", "cancel_cutoff_hours": cutoff})
+        assert saved.status_code == 302
+        with app.app_context():
+            assert Practice.current().cancel_cutoff_hours == stored
