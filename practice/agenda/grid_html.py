@@ -14,7 +14,7 @@ from ..availability import BOOKED, FREE, TIME_OFF
 
 
 def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_show: str) -> Markup:
-    """`grid`: agenda.services.Grid; `appointment_url`: the address an appointment's id is appended to; `new_url`: the
+    """`grid`: agenda.grid.Grid; `appointment_url`: the address an appointment's id is appended to; `new_url`: the
     booking panel's address; `time_off`, `no_show`: the words shown."""
     time_off_cell = f'class="time-off" data-test="time-off"><span>{escape(time_off)}</span></td>'
     no_show_note = f" · {escape(no_show)}"

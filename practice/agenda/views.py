@@ -17,6 +17,7 @@ from ..models import Appointment, Client, Practice
 from ..rescheduling import online_cancellation_of
 from ..web import day_argument, id_argument, show_error
 from . import services
+from .grid import load_day_list, load_grid
 from .forms import AppointmentForm
 from .grid_html import grid_body
 
@@ -99,7 +100,7 @@ def day_list():
     state = _state()
     tz = Practice.current().timezone
     return render_page("agenda/day_list.html", "agenda/day_list.html", **state, zone=localtime.zone(tz),
-                       day_list=services.load_day_list(state["day"], tz, practitioner_id=state["practitioner"],
+                       day_list=load_day_list(state["day"], tz, practitioner_id=state["practitioner"],
                                                        location_id=state["location"]),
                        agenda_url=url_for("agenda.day", day=state["day"].isoformat(), practitioner=state["practitioner"],
                                           location=state["location"]))
@@ -141,7 +142,7 @@ def _agenda(state: dict) -> dict:
         # A week is read per practitioner: fifteen weeks side by side are unreadable (the day view has everyone).
         state = state | {"practitioner": active[0].id}
     days = localtime.week_days(state["day"]) if state["view"] == "week" else [state["day"]]
-    grid = services.load_grid(days, practitioners, tz, practitioner_id=state["practitioner"],
+    grid = load_grid(days, practitioners, tz, practitioner_id=state["practitioner"],
                               location_id=state["location"],
                               step=timedelta(minutes=Practice.current().reschedule_step_minutes))
     step = timedelta(days=7 if state["view"] == "week" else 1)

@@ -249,7 +249,7 @@ def test_the_desk_books_a_free_time_from_the_week_view_without_typing_a_date_or_
     assert form.get_by_label("Time").input_value() == "14:30"
     response = _htmx_post(page, lambda: form.get_by_role("button", name="Book").click(), "/agenda/appointments/new")
     assert response.status == 200
-    booked = page.locator(f"#agenda [data-test=appointment]", has_text="Zoë Dupont")
+    booked = page.locator("#agenda [data-test=appointment]", has_text="Zoë Dupont")
     booked.wait_for()
     assert "14:30–15:00" in booked.inner_text()
     with app.app_context():

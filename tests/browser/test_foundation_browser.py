@@ -1,7 +1,7 @@
 """A person at the front desk: logs in, sees today's agenda, switches the language."""
 from datetime import date
 
-from practice.agenda.services import load_appointments
+from practice.agenda.grid import load_appointments
 from practice.localtime import day_bounds
 from practice.demo import DEMO_PASSWORD, OWNER_EMAIL, load_demo
 

@@ -1,0 +1,183 @@
+"""What the agenda shows: the appointments of a day or a week as a time grid with working hours, time off and free
+time per practitioner, and the printable day list. Read only; the changes are in services."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from .. import localtime
+from ..availability import Block, GridRow, Interval, WeeklyHours, day_blocks, grid_rows, working_intervals
+from ..enums import AppointmentStatus
+from ..extensions import db
+from ..models import Appointment, AppointmentType, Client, Location, Practitioner, TimeOff, WorkingHours
+
+
+def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
+    """The appointments in [start, end) that are not cancelled, as light rows with what the day list shows (rows
+    instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (load_grid)."""
+    query = (
+        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
+               Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),
+               Client.last_name.label("client_last_name"), Client.mobile.label("client_mobile"),
+               AppointmentType.name.label("type_name"),
+               Practitioner.name.label("practitioner_name"), Location.name.label("location_name"))
+        .join(Appointment.client).join(Appointment.appointment_type).join(Appointment.practitioner)
+        .join(Appointment.location)
+    )
+    return db.session.execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
+
+
+def _shown_in(query, start: datetime, end: datetime, practitioner_id, location_id):
+    """`query` narrowed to what the agenda shows: not cancelled, in [start, end), of the chosen practitioner and
+    location, in the order of their start."""
+    query = (query.where(Appointment.overlapping(start, end)).where(Appointment.status != AppointmentStatus.CANCELLED)
+             .order_by(Appointment.start, Appointment.practitioner_id))
+    if practitioner_id:
+        query = query.where(Appointment.practitioner_id == practitioner_id)
+    if location_id:
+        query = query.where(Appointment.location_id == location_id)
+    return query
+
+
+def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None) -> list[tuple[Practitioner, list]]:
+    """The day's appointments per practitioner who has any (as load_appointments gives them), for the day list."""
+    appointments = load_appointments(*localtime.day_bounds(day, tz), practitioner_id=practitioner_id,
+                                     location_id=location_id)
+    people = db.session.scalars(select(Practitioner).where(
+        Practitioner.id.in_({a.practitioner_id for a in appointments})).order_by(Practitioner.name))
+    return [(person, [a for a in appointments if a.practitioner_id == person.id]) for person in people]
+
+
+class ShownAppointment(NamedTuple):
+    """An appointment as the grid shows it: its local times written once here, not per cell by a template filter
+    (the day view shows hundreds; a named tuple is made in a third of a frozen dataclass's time)."""
+
+    id: int
+    appointment_type_id: int
+    status: AppointmentStatus
+    client_name: str
+    type_name: str
+    moment: str  # the start in ISO 8601, for <time datetime>
+    times: str  # "09:00–09:30" on the practice's wall clock
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One practitioner's day in the agenda's time grid."""
+
+    practitioner: Practitioner
+    day: date
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The agenda's time grid: the wall-clock rows every day shares, and a lane per practitioner and day."""
+
+    rows: tuple[GridRow, ...]
+    lanes: list[Lane]
+    practitioners: list[Practitioner]  # whose lanes, in the order of each day's lanes
+
+    @property
+    def table(self) -> list[tuple[GridRow, list[tuple[Lane, Block]]]]:
+        """Each row with the cells that begin in it, lane by lane: what an HTML table with rowspans needs."""
+        starting = [[] for _ in self.rows]
+        for lane in self.lanes:
+            index = 0
+            for block in lane.blocks:
+                starting[index].append((lane, block))
+                index += block.rows
+        return list(zip(self.rows, starting))
+
+
+_INSTANT = timedelta(microseconds=1)
+DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
+
+
+def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, practitioner_id: int | None,
+              location_id: int | None, step: timedelta) -> Grid:
+    """Working hours, time off, appointments and free time on `days`, in whole hours from the earliest start to the
+    latest end: a lane per day and practitioner (`practitioner_id`, or every active one and an inactive one who
+    still has appointments then). Three queries: appointments, hours and time off."""
+    start, end = localtime.days_bounds(days[0], days[-1], tz)
+    booked = {}  # by practitioner and local day; one over midnight on both days
+    starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
+    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name in _load_shown(
+            start, end, practitioner_id=practitioner_id, location_id=location_id):
+        placed = _placed(begins_at, ends_at, tz)
+        starts.append(placed.first_minute)
+        ends.append(placed.end_minute)
+        shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, placed.moment, placed.times)
+        for day in placed.days:
+            booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
+    shown_people = {person for person, _ in booked}
+    practitioners = [p for p in practitioners if practitioner_id in (None, p.id)
+                     and (p.active or p.id in shown_people)]  # an inactive one only for their appointments
+    ids = [p.id for p in practitioners]
+    hours_query = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time,
+                         WorkingHours.end_time, WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(ids))
+    if location_id:
+        hours_query = hours_query.where(WorkingHours.location_id == location_id)
+    weekly, away = {}, {}
+    for person, weekday, opens, closes, location in db.session.execute(hours_query):
+        starts.append(_minute(opens))
+        ends.append(_minute(closes))
+        weekly.setdefault((person, weekday), []).append((WeeklyHours(weekday, opens, closes), location))
+    time_off = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
+        TimeOff.practitioner_id.in_(ids), TimeOff.start < end, TimeOff.end > start)
+    for person, off_start, off_end in db.session.execute(time_off):
+        away.setdefault(person, []).append(Interval(off_start, off_end))
+    first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
+    lanes = []
+    for day in days:
+        rows = grid_rows(day, first, last, tz)
+        for practitioner in practitioners:
+            working = [(interval, location) for block, location in weekly.get((practitioner.id, day.weekday()), [])
+                       for interval in working_intervals(day, [block], tz)]
+            lanes.append(Lane(practitioner, day, day_blocks(
+                rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
+                time_off=away.get(practitioner.id, []))))
+    return Grid(grid_rows(days[0], first, last, tz), lanes, practitioners)
+
+
+def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
+    """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
+    load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
+    query = (
+        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
+               AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name)
+        .join(Appointment.client).join(Appointment.appointment_type)
+    )
+    # All at once through the session's connection: the ORM's row processing cost more than the query.
+    return db.session.connection().execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
+
+
+class _Placed(NamedTuple):
+    """Where an appointment falls on the practice's wall clock, and its times as the grid writes them."""
+
+    days: tuple[date, ...]  # the local day it starts on, and the next one too if it goes on past midnight
+    first_minute: int  # of the day, where it starts
+    end_minute: int  # of the day, after its last minute (24 × 60 past midnight)
+    moment: str  # the start in ISO 8601, for <time datetime>
+    times: str  # "09:00–09:30"
+
+
+@lru_cache(maxsize=4096)
+def _placed(start: datetime, end: datetime, tz: str) -> _Placed:
+    """An appointment from `start` to `end` (UTC, as stored) on the wall clock of `tz`. Cached: appointments keep to
+    the practice's time grid, so a day of hundreds has a few dozen starts and ends."""
+    zone = localtime.zone(tz)
+    begins, finishes = start.astimezone(zone), (end - _INSTANT).astimezone(zone)  # its last instant
+    first_day, last_day = begins.date(), finishes.date()
+    if first_day == last_day:
+        days, end_minute = (first_day,), _minute(finishes) + 1
+    else:  # over midnight: on both days, to the end of the first
+        days, end_minute = (first_day, last_day), 24 * 60
+    return _Placed(days, _minute(begins), end_minute, start.isoformat(),
+                   f"{localtime.clock(begins)}–{localtime.clock(end.astimezone(zone))}")
+
+
+def _minute(wall: time | datetime) -> int:
+    return wall.hour * 60 + wall.minute
