@@ -32,6 +32,7 @@ class Practice(db.Model):
     sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
     confirmation_email: Mapped[bool] = mapped_column(default=True)
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
+    notice_delay_minutes: Mapped[int] = mapped_column(default=3)  # the undo window of confirmations and notices
     # schedule.rules_to_text: one or two reminders, or "" for none
     reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
     # Online rescheduling by clients on the public page: off until the owner switches it on.

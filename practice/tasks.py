@@ -103,9 +103,13 @@ class Tasks:
     def schedule_sink_report(self, arguments: dict, delay: int) -> None:
         self.deliver_sink_report.schedule((arguments,), delay=delay)
 
-    def _send_now(self, app, message_ids: list[int]) -> None:
+    def _send_now(self, app, message_ids: list[int], due_at: datetime | None = None) -> None:
+        """Send the messages now, or at `due_at` (notices in the undo window; "send now" enqueues them again)."""
         for message_id in message_ids:
-            self.send_message(message_id)
+            if due_at and due_at > datetime.now(UTC):
+                self.send_message.schedule((message_id,), eta=due_at)
+            else:
+                self.send_message(message_id)
 
     def _replan(self, app) -> None:
         self.replan_reminders()

@@ -73,6 +73,7 @@ def app(database_url):
         db.create_all()
         practice = Practice.current()
         practice.name, practice.email, practice.phone = "Fysio Test", "info@fysio.test", "+31 20 555 0100"
+        practice.notice_delay_minutes = 0  # notices go at once, except in the tests of the undo window
         db.session.commit()
     yield app
     with app.app_context():

@@ -150,18 +150,21 @@ def _described(appointment: Appointment, tz: str) -> str:
 def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
                           moved_from: datetime | None = None, online: bool = False) -> None:
     """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
-    have the notices sent right away (the worker's minute round would catch them too)."""
+    have the notices sent when due. The client's notice waits out the practice's undo window (never past the
+    start); the practice's own notice goes at once."""
     now, practice = utcnow(), Practice.current()
-    notices = planning.plan_change(appointment, kind, now, moved_from) if kind else []
+    held_until = max(now, min(now + timedelta(minutes=practice.notice_delay_minutes), appointment.start))
+    notices = planning.plan_change(appointment, kind, now, moved_from, due=held_until, by_client=online) if kind else []
     if online and moved_from is not None:
         db.session.add(OnlineMove(appointment=appointment, from_start=moved_from, to_start=appointment.start,
                                   moved_at=now))
-    if online:  # a move or a cancellation
-        notices.append(planning.plan_practice_notice(appointment, practice, now, moved_from))
+    own = [planning.plan_practice_notice(appointment, practice, now, moved_from)] if online else []  # moved, cancelled
     planning.plan_reminders(appointment, practice, now)
     db.session.commit()
-    messages_planned.send(current_app._get_current_object(),
-                          message_ids=[message.id for message in notices if message.status == MessageStatus.PLANNED])
+    app = current_app._get_current_object()
+    for messages, due_at in ((notices, held_until), (own, now)):
+        messages_planned.send(app, due_at=due_at, message_ids=[
+            message.id for message in messages if message.status == MessageStatus.PLANNED])
 
 
 def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:

@@ -241,7 +241,8 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,
-                                   appointment_messages=load_for_appointment(current.id, Practice.current()),
+                                   appointment_messages=load_for_appointment(current.id, Practice.current(),
+                                                                             datetime.now(UTC)),
                                    trail=audit.load_for("appointment", current.id), **free)
         if saved:
             response.headers["HX-Push-Url"] = url_for("agenda.appointment", appointment_id=current.id)
@@ -250,7 +251,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     state = _state() | {"day": local_day}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
                        appointment=current, client=current.client, saved=saved, action_error=action_error,
-                       appointment_messages=load_for_appointment(current.id, Practice.current()),
+                       appointment_messages=load_for_appointment(current.id, Practice.current(), datetime.now(UTC)),
                        trail=audit.load_for("appointment", current.id), **_agenda(state) | free)
 
 

@@ -4,7 +4,7 @@ when they are due; filtered by client, channel, status, kind and period. Every p
 the page before (keyset paging), so the first page and the thousandth cost the same."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
@@ -15,7 +15,7 @@ from ..enums import Channel, MessageKind, MessageStatus, NotSentReason
 from ..errors import FieldError
 from ..extensions import db
 from ..models import Appointment, Client, Message, Practice
-from .planning import reason_not_to_send
+from .planning import CHANGE_KINDS, reason_not_to_send
 
 PAGE = 25  # rows a page shows: the table is what a request spends its time on (bench/http_pages.py)
 LARGEST_ID = 2**31 - 1
@@ -145,13 +145,23 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
                             value=value[:40], first=localtime.FIRST_DAY, last=localtime.LAST_DAY), name) from None
 
 
-def load_for_appointment(appointment_id: int, practice: Practice) -> list[tuple[Message, NotSentReason | None]]:
-    """The appointment's messages, each with the reason a planned one would not go out as things stand now."""
+@dataclass(frozen=True)
+class AppointmentMessages:
+    """The appointment panel's messages: each with the reason a planned one would not go out as things stand now,
+    and until when its notices wait out the undo window (None: none waits)."""
+    rows: list[tuple[Message, NotSentReason | None]]
+    held_until: datetime | None
+
+
+def load_for_appointment(appointment_id: int, practice: Practice, now: datetime) -> AppointmentMessages:
     messages = db.session.scalars(select(Message).where(Message.appointment_id == appointment_id,
                                                         Message.status != MessageStatus.WITHDRAWN)
                                   .options(joinedload(Message.events)).order_by(Message.due_at, Message.id)).unique()
-    return [(message, reason_not_to_send(message, practice) if message.status == MessageStatus.PLANNED else None)
+    rows = [(message, reason_not_to_send(message, practice) if message.status == MessageStatus.PLANNED else None)
             for message in messages]
+    held = [message.due_at for message, reason in rows if message.status == MessageStatus.PLANNED and not reason
+            and message.kind in CHANGE_KINDS and message.due_at > now]
+    return AppointmentMessages(rows, max(held, default=None))
 
 
 def load_message(message_id: int) -> Message | None:

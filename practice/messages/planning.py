@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from sqlalchemy import and_, false, not_, select, true, update
+from sqlalchemy import and_, exists, false, not_, select, true, update
 from sqlalchemy.orm import joinedload
 
 from .. import schedule
@@ -21,22 +21,58 @@ from ..signals import messages_planned
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
 
-def plan_change(appointment: Appointment, kind: MessageKind, now: datetime,
-                moved_from: datetime | None = None) -> list[Message]:
-    """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due now.
-    `moved_from`: for a move, where the appointment was (the notice names the old time and the new).
+def plan_change(appointment: Appointment, kind: MessageKind, now: datetime, moved_from: datetime | None = None, *,
+                due: datetime | None = None, by_client: bool = False) -> list[Message]:
+    """The messages one change of an appointment calls for (confirmation, rescheduled or cancelled), due at `due`
+    (now if not given: the undo window is the caller's). `moved_from`: for a move, where the appointment was;
+    `by_client`: the client made the change online, so they know of the appointment whatever was sent.
 
-    Change notices not yet sent for an earlier version of the appointment are withdrawn first.
-    Not committed: the caller commits them with the change itself.
+    Change notices not yet sent for an earlier version of the appointment are withdrawn first, so a change within
+    the undo window sends only the final state: a client whose confirmation was still waiting (and who was told
+    nothing else about the appointment) gets a confirmation of where it is now, or nothing if it is cancelled; a
+    move after a move still waiting names the time the client knows; a move back to that time (or to another
+    practitioner or place at the same time) is confirmed anew. Not committed: the caller commits them.
     """
-    db.session.execute(
+    withdrawn = db.session.execute(
         update(Message).where(Message.appointment_id == appointment.id, Message.status == MessageStatus.PLANNED,
                               Message.kind.in_(CHANGE_KINDS))
-        .values(status=MessageStatus.WITHDRAWN, status_at=now))
-    # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice, and rightly so.
-    return [_plan(appointment, kind, channel, due=now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}",
+        .values(status=MessageStatus.WITHDRAWN, status_at=now).returning(Message.kind, Message.moved_from)).all()
+    unconfirmed = (not by_client and any(was == MessageKind.CONFIRMATION for was, _ in withdrawn)
+                   and not _told(appointment.id))
+    if kind != MessageKind.CONFIRMATION and unconfirmed:
+        if kind == MessageKind.CANCELLED:
+            return []
+        kind, moved_from = MessageKind.CONFIRMATION, None
+    if kind == MessageKind.RESCHEDULED:
+        moved_from = next((known for was, known in withdrawn if was == MessageKind.RESCHEDULED), moved_from)
+        if moved_from == appointment.start:  # at the time the client knows: what is new is said by a confirmation
+            kind, moved_from = MessageKind.CONFIRMATION, None
+    # Each change is its own notice: moving 10:00 -> 11:00 -> 10:00 tells the client twice once the first has gone.
+    return [_plan(appointment, kind, channel, due=due or now, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}",
                   moved_from=moved_from)
             for channel in appointment.confirmation_channels.channels]
+
+
+def _told(appointment_id: int) -> bool:
+    """Whether a message about the appointment may have reached the client: a notice or a reminder went out or is
+    going, or its outcome is in doubt. Read after the withdrawal, which waits for a worker's claim of the same
+    message (a row lock on PostgreSQL, the write lock on SQLite): one claimed first counts as told."""
+    reached = (Message.status.not_in((MessageStatus.PLANNED, MessageStatus.WITHDRAWN, MessageStatus.NOT_SENT))
+               | Message.in_doubt)
+    return db.session.scalar(select(exists().where(Message.appointment_id == appointment_id, reached,
+                                                   Message.kind.in_(CHANGE_KINDS | {MessageKind.REMINDER}))))
+
+
+def send_held_now(appointment: Appointment, now: datetime) -> list[int]:
+    """The appointment's notices that wait out the undo window go now ("send now" on the panel): the ids of those
+    made due, committed and handed to the queue."""
+    due_now = list(db.session.scalars(
+        update(Message).where(Message.appointment_id == appointment.id, Message.status == MessageStatus.PLANNED,
+                              Message.kind.in_(CHANGE_KINDS), Message.due_at > now)
+        .values(due_at=now).returning(Message.id)))
+    db.session.commit()
+    messages_planned.send(current_app._get_current_object(), message_ids=due_now)
+    return due_now
 
 
 def resend_confirmation(appointment: Appointment, now: datetime) -> list[Message]:

@@ -58,15 +58,28 @@ def resend_confirmation(appointment_id):
     try:
         planning.resend_confirmation(appointment, datetime.now(UTC))
     except FieldError as refused:
-        problem, status = refused.message, 422
-    else:
-        problem, status = None, 200
+        return _appointment_messages(appointment, refused.message)
+    return _appointment_messages(appointment, done=_("The confirmation is being sent again."))
+
+
+@bp.post("/messages/appointments/<int:appointment_id>/send-now")
+def send_now(appointment_id):
+    """"Send now" on the appointment panel: its notices waiting out the undo window go at once."""
+    appointment = db.get_or_404(Appointment, appointment_id)
+    if planning.send_held_now(appointment, datetime.now(UTC)):
+        return _appointment_messages(appointment, done=_("The messages are being sent now."))
+    return _appointment_messages(appointment, _("There is nothing waiting to be sent: it has gone already."))
+
+
+def _appointment_messages(appointment: Appointment, problem: str | None = None, done: str | None = None):
+    """The appointment panel's messages section after an action on it, with what came of it."""
     if not is_htmx():
-        flash(problem or _("The confirmation is being sent again."), "error" if problem else "info")
+        flash(problem or done, "error" if problem else "info")
         return redirect(url_for("agenda.appointment", appointment_id=appointment.id), 303)
-    return render_fragment("messages/_appointment_messages.html", status, appointment=appointment,
-                           appointment_messages=message_log.load_for_appointment(appointment.id, Practice.current()),
-                           resend_problem=problem, resent=problem is None)
+    return render_fragment("messages/_appointment_messages.html", 422 if problem else 200, appointment=appointment,
+                           appointment_messages=message_log.load_for_appointment(appointment.id, Practice.current(),
+                                                                                 datetime.now(UTC)),
+                           action_problem=problem, action_done=done)
 
 
 # --- usage and invoices (owner) ------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ class ReminderSlots(Form):
 class MessagingForm(ReminderSlots, FlaskForm):
     confirmation_email = BooleanField(_l("Send confirmations and change notices by e-mail"))
     confirmation_sms = BooleanField(_l("Send confirmations and change notices by SMS"))
+    notice_delay_minutes = IntegerField(_l("Wait before they go out, in minutes"), validators=[
+        InputRequired(_l("Enter a number of minutes.")), NumberRange(0, 60, _l("Enter %(min)d to %(max)d minutes."))])
     sms_enabled = BooleanField(_l("SMS through the gateway"))
     sms_sender_id = StringField(_l("Sender ID"), validators=[Optional(), Length(max=16)])
     sms_price_cents = IntegerField(_l("Price per delivered SMS segment, in euro cents"), validators=[

@@ -32,6 +32,7 @@ class PracticeDetails:
 class MessagingSettings:
     confirmation_email: bool
     confirmation_sms: bool
+    notice_delay_minutes: int
     sms_enabled: bool
     sms_sender_id: str
     sms_price_cents: int
@@ -107,6 +108,7 @@ def store_practice(practice: Practice, details: PracticeDetails) -> None:
 
 def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
     practice.confirmation_email, practice.confirmation_sms = settings.confirmation_email, settings.confirmation_sms
+    practice.notice_delay_minutes = settings.notice_delay_minutes
     practice.reminder_rules = settings.reminder_rules
     practice.sms_enabled, practice.sms_sender_id = settings.sms_enabled, settings.sms_sender_id.strip()
     practice.sms_price_cents = settings.sms_price_cents

@@ -57,7 +57,8 @@ def test_a_reminder_rule_shows_only_the_fields_of_its_kind(app, owner_browser):
                        "hours_before": ["kind", "hours"], "": ["kind"]}
     saved = owner_browser.post("/settings/messaging", data={
         "csrf_token": csrf_token(owner_browser), "first_reminder-kind": "hours_before", "first_reminder-hours": "4",
-        "second_reminder-kind": "", "confirmation_email": "y", "sms_price_cents": "10"})
+        "second_reminder-kind": "", "confirmation_email": "y", "notice_delay_minutes": "3",
+        "sms_price_cents": "10"})
     assert saved.status_code == 302
     with app.app_context():
         assert Practice.current().reminder_rules == "hours_before:4"

@@ -12,6 +12,7 @@ from practice.agenda import services as booking
 from practice.enums import AppointmentStatus, AuditAction, MessageKind, MessageStatus
 from practice.errors import FieldError
 from practice.extensions import db
+from practice.messages import sending
 from practice.messages.content import render_message
 from practice.models import Appointment, Message, OnlineCancellation, Practice
 from practice.audit.models import AuditEvent
@@ -125,6 +126,8 @@ def test_switched_off_the_page_offers_no_cancel_and_refuses_a_hand_made_one(app,
 def test_the_client_and_the_receptionist_cancelling_at_once_give_one_cancellation_and_one_notice(app, agenda, online):
     """Both read the appointment as booked, then both cancel: the database lets exactly one change it."""
     appointment_id = book(app, agenda, local(NEXT_WEEK, 10), language="en")
+    with app.app_context():  # the client has their confirmation, so whoever cancels tells them
+        assert sending.send_due(datetime.now(UTC)) == 1
     both_read, outcomes = threading.Barrier(2), []
 
     def cancel(online_reason):

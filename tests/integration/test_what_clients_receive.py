@@ -152,7 +152,7 @@ def test_resend_confirmation_plans_one_through_the_outbox_and_it_arrives_once(ap
     response = desk.post(f"/messages/appointments/{appointment_id}/resend-confirmation",
                          data={"csrf_token": csrf_token(desk)}, headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'data-test="resent"' in html
+    assert response.status_code == 200 and 'data-test="action-done"' in html
     assert html.count('data-test="message"') == 3  # the first confirmation, the reminder, and the new one
     assert [send_due(app) for _ in range(3)] == [1, 0, 0]
     assert [m["Subject"].startswith("Bevestiging") for m in smtp_server.inbox.to("again@example.nl")] == [True, True]
@@ -178,7 +178,7 @@ def test_resend_confirmation_is_refused_for_a_cancelled_or_past_appointment(app,
     desk = log_in(app.test_client(), make_user(app, Role.STAFF))
     response = desk.post(f"/messages/appointments/{appointment_id}/resend-confirmation",
                          data={"csrf_token": csrf_token(desk)}, headers={"HX-Request": "true"})
-    assert response.status_code == 422 and 'data-test="resend-problem"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-test="action-problem"' in response.get_data(as_text=True)
     with app.app_context():
         assert len(db.session.scalars(select(Message.id)).all()) == before
         assert db.session.get(Appointment, appointment_id).status in (AppointmentStatus.BOOKED,
