@@ -1,7 +1,7 @@
 """Changing the agenda: the booking rules live here, the free-time arithmetic in availability, what the agenda shows
 in grid."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -9,14 +9,14 @@ from sqlalchemy import select, update
 
 from .. import localtime
 from ..audit import services as audit
-from ..availability import Interval, WeeklyHours, fits_within, free_times, subtract, working_intervals
+from ..availability import Interval, fits_within, subtract, working_intervals
 from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
+from .free import load_working_day
 from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind, MessageStatus
 from ..models import (
-    Appointment, AppointmentType, Client, Location, OnlineCancellation, OnlineMove, Practice, Practitioner, TimeOff,
-    WorkingHours, utcnow,
+    Appointment, AppointmentType, Client, Location, OnlineCancellation, OnlineMove, Practice, Practitioner, utcnow,
 )
 from ..signals import messages_planned
 
@@ -44,28 +44,6 @@ class OutsideHours(FieldError):
     def __init__(self, message, field: str, owner_may: bool):
         super().__init__(message, field)
         self.owner_may = owner_may
-
-
-def load_free_times(practitioner_id: int | None, location_id: int | None, appointment_type_id: int | None,
-                    day: date | None, practice: Practice, *, exclude_id: int | None = None,
-                    not_before: datetime | None = None) -> list[datetime]:
-    """The starts on `day` where an appointment of this type fits the practitioner's free working time at the
-    location, on the practice's time grid: what the booking panel offers and the public page too. `exclude_id`:
-    the appointment being moved, whose own time counts as free."""
-    kind = db.session.get(AppointmentType, appointment_type_id) if appointment_type_id else None
-    if kind is None or not practitioner_id or not location_id or day is None:
-        return []
-    tz = practice.timezone
-    start, end = localtime.day_bounds(day, tz)
-    hours, time_off = load_working_day(practitioner_id, location_id, day, tz)
-    query = select(Appointment.start, Appointment.end).where(
-        Appointment.practitioner_id == practitioner_id, Appointment.status != AppointmentStatus.CANCELLED,
-        Appointment.overlapping(start, end))
-    if exclude_id is not None:
-        query = query.where(Appointment.id != exclude_id)
-    busy = [Interval(a_start, a_end) for a_start, a_end in db.session.execute(query)] + time_off
-    return free_times(day, hours=hours, busy=busy, duration=timedelta(minutes=kind.duration_minutes), tz=tz,
-                      step=timedelta(minutes=practice.reschedule_step_minutes), not_before=not_before)
 
 
 def book(booking: Booking, tz: str) -> Appointment:
@@ -217,15 +195,3 @@ def _within_working_hours(practitioner: Practitioner, location_id: int, start: d
     day = localtime.local_date(start, tz)
     hours, time_off = load_working_day(practitioner.id, location_id, day, tz)
     return fits_within(Interval(start, end), subtract(working_intervals(day, hours, tz), time_off))
-
-
-def load_working_day(practitioner_id: int, location_id: int, day: date, tz: str) -> tuple[list[WeeklyHours],
-                                                                                          list[Interval]]:
-    """A practitioner's weekly hours at a location, and their time off touching `day`."""
-    hours = [WeeklyHours(h.weekday, h.start_time, h.end_time) for h in db.session.scalars(
-        select(WorkingHours).where(WorkingHours.practitioner_id == practitioner_id,
-                                   WorkingHours.location_id == location_id))]
-    first, last = localtime.day_bounds(day, tz)
-    time_off = [Interval(t.start, t.end) for t in db.session.scalars(
-        select(TimeOff).where(TimeOff.practitioner_id == practitioner_id, TimeOff.start < last, TimeOff.end > first))]
-    return hours, time_off

@@ -17,6 +17,7 @@ from ..models import Appointment, Client, Practice
 from ..rescheduling import online_cancellation_of
 from ..web import day_argument, id_argument, show_error
 from . import services
+from .free import load_free_times
 from .grid import load_day_list, load_grid
 from .forms import AppointmentForm
 from .grid_html import grid_body
@@ -205,7 +206,7 @@ def _show(form: AppointmentForm, problem: FieldError) -> None:
 
 def _free_times(practitioner_id, location_id, appointment_type_id, day, *, exclude_id=None) -> dict:
     practice = Practice.current()
-    return {"free_times": services.load_free_times(practitioner_id, location_id, appointment_type_id, day, practice,
+    return {"free_times": load_free_times(practitioner_id, location_id, appointment_type_id, day, practice,
                                                    exclude_id=exclude_id),
             "zone": localtime.zone(practice.timezone)}
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .. import links, localtime
 from ..rescheduling import why_not_cancellable, why_not_movable
 from ..agenda import services as agenda
+from ..agenda.free import load_free_times
 from ..errors import FieldError
 from ..extensions import db
 from ..models import Appointment, OnlineMove, Practice
@@ -49,7 +50,7 @@ def free_times_for(appointment: Appointment, day: date, practice: Practice, now:
     first, last = bookable_days(practice, now)
     if not first <= day <= last:
         return []
-    times = agenda.load_free_times(appointment.practitioner_id, appointment.location_id,
+    times = load_free_times(appointment.practitioner_id, appointment.location_id,
                                    appointment.appointment_type_id, day, practice, exclude_id=appointment.id,
                                    not_before=now + timedelta(hours=practice.reschedule_cutoff_hours))
     return [moment for moment in times if moment != appointment.start]
