@@ -17,6 +17,8 @@ from .messages.views import bp as messages, callbacks
 from .public.views import bp as public
 from .settings.views import bp as settings
 from .tasks import Tasks
+from .waiting import offers as waiting_offers
+from .waiting.views import bp as waiting
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,9 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
-    for blueprint in (auth, accounts, agenda, clients, messages, callbacks, public, feed, settings, dashboard,
+    for blueprint in (auth, accounts, agenda, clients, waiting, messages, callbacks, public, feed, settings, dashboard,
                       audit):
         app.register_blueprint(blueprint)
+    waiting_offers.init_app(app)
     tasks = Tasks(app)
     channels.init_app(app, schedule_sink_report=tasks.schedule_sink_report)
     web.init_app(app)

@@ -73,6 +73,22 @@ class AppointmentStatus(Labelled):
     NO_SHOW = "no_show", _l("No-show")
 
 
+class WaitingStatus(Labelled):
+    """Where a client on the waiting list stands; one whose expiry date has passed is shown as expired."""
+    WAITING = "waiting", _l("Waiting")
+    BOOKED = "booked", _l("Got a time")
+    REMOVED = "removed", _l("Taken off the list")
+
+
+class OfferOutcome(Labelled):
+    """What became of a freed time offered to a client on the waiting list. An open offer past its expiry is
+    expired: the moment decides, no job has to mark it."""
+    OPEN = "open", _l("Offered, no answer yet")
+    TAKEN = "taken", _l("Taken")
+    GONE = "gone", _l("Gone to someone else")
+    EXPIRED = "expired", _l("Expired")
+
+
 class ConsentSource(Labelled):
     """How an SMS consent or its withdrawal reached the practice."""
 
@@ -91,6 +107,7 @@ class MessageKind(Labelled):
     PRACTICE_CANCEL_NOTICE = "cancelled_online", _l("Notice to the practice: cancelled online")
     INVITATION = "invitation", _l("Invitation of a colleague")
     PASSWORD_RESET = "password_reset", _l("Password reset")
+    WAITING_LIST_OFFER = "waitlist_offer", _l("Waiting list offer")  # a freed time, to a client on the list
 
     @property
     def to_the_practice(self) -> bool:
@@ -192,6 +209,7 @@ class Note(Labelled):
     IN_DOUBT_THEN = "in-doubt-then", _l("in doubt since an earlier attempt; then")
     IN_DOUBT_NOT_SENT = "in-doubt-not-sent", _l("in doubt since an earlier attempt; not sent again")
     APPOINTMENT_MOVED = "appointment-moved", _l("the appointment has moved since this reminder was planned")
+    OFFER_CLOSED = "offer-closed", _l("the offered time was taken or expired before this message went out")
     ATTEMPT_FAILED = ("attempt-failed", _l("attempt %(attempt)s failed; next try in %(minutes)s min"),
                       "attempt", "minutes")
     RESENT = "resent-after-doubt", _l("resent after an unclear hand-over")
@@ -270,6 +288,9 @@ class AuditAction(Labelled):
     CLIENT_CHANGED = "client_changed", _l("Client card changed"), AuditSubject.CLIENT
     CONSENT_GRANTED = "consent_granted", _l("SMS consent registered"), AuditSubject.CLIENT
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("SMS consent withdrawn"), AuditSubject.CLIENT
+    WAITING_LIST_ADDED = "waiting_list_added", _l("Put on the waiting list"), AuditSubject.CLIENT
+    WAITING_LIST_REMOVED = "waiting_list_removed", _l("Taken off the waiting list"), AuditSubject.CLIENT
+    WAITING_LIST_OFFERED = "waiting_list_offered", _l("Offered a time from the waiting list"), AuditSubject.CLIENT
     SETTINGS_CHANGED = "settings_changed", _l("Settings changed"), AuditSubject.SETTINGS
     FEED_LINK_MADE = "feed_link_made", _l("Calendar feed link made"), AuditSubject.SETTINGS
     FEED_LINK_REVOKED = "feed_link_revoked", _l("Calendar feed link revoked"), AuditSubject.SETTINGS

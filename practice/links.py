@@ -12,6 +12,11 @@ def link_token(secret: str, appointment_id: int, nonce: str) -> str:
     return token_for(secret, "reschedule", appointment_id, nonce)
 
 
+def offer_token(secret: str, offer_id: int, nonce: str) -> str:
+    """A waiting client's link to a freed time offered to them."""
+    return token_for(secret, "offer", offer_id, nonce)
+
+
 def token_for(secret: str, purpose: str, record_id: int, nonce: str) -> str:
     """An HMAC of a record's random nonce with the secret key: a link that can be made again when a message is
     sent (so no message or table holds it) and found again by its hash."""

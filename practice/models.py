@@ -32,6 +32,7 @@ class Practice(db.Model):
     sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
     confirmation_email: Mapped[bool] = mapped_column(default=True)
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
+    offer_hours: Mapped[int] = mapped_column(default=2)  # how long a waiting list offer stays open
     notice_delay_minutes: Mapped[int] = mapped_column(default=3)  # the undo window of confirmations and notices
     # schedule.rules_to_text: one or two reminders, or "" for none
     reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
@@ -286,6 +287,7 @@ class Message(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
     account_link_id: Mapped[int | None] = mapped_column(ForeignKey("account_link.id"))  # an invitation, a reset
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("waiting_offer.id"))  # a freed time from the waiting list
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
     recipient: Mapped[str] = mapped_column(String(254), default="")
@@ -319,6 +321,7 @@ class Message(db.Model):
 
     appointment: Mapped["Appointment | None"] = relationship()
     account_link: Mapped["AccountLink | None"] = relationship()  # noqa: F821 (accounts/models.py)
+    offer: Mapped["WaitingOffer | None"] = relationship(back_populates="messages")  # noqa: F821 (waiting/models.py)
     events: Mapped[list["MessageEvent"]] = relationship(back_populates="message", order_by="MessageEvent.id")
 
 

@@ -1,6 +1,8 @@
 """Changing the agenda: the booking rules live here, the free-time arithmetic in availability, what the agenda shows
 in grid."""
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -18,7 +20,7 @@ from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind, Messa
 from ..models import (
     Appointment, AppointmentType, Client, Location, OnlineCancellation, OnlineMove, Practice, Practitioner, utcnow,
 )
-from ..signals import messages_planned
+from ..signals import messages_planned, time_freed
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,9 @@ class OutsideHours(FieldError):
         self.owner_may = owner_may
 
 
-def book(booking: Booking, tz: str) -> Appointment:
-    """A new appointment, or FieldError and nothing stored."""
+def book(booking: Booking, tz: str, *, along: Callable[[Appointment], object] | None = None) -> Appointment:
+    """A new appointment, or FieldError and nothing stored. `along`: what else belongs to the same transaction,
+    given the new appointment (the waiting list's offer it took)."""
     client = db.session.get(Client, booking.client_id)
     if client is None:
         raise FieldError(_l("Choose a client."), "client_id")
@@ -58,6 +61,8 @@ def book(booking: Booking, tz: str) -> Appointment:
     db.session.add(appointment)
     db.session.flush()  # the messages need its id
     audit.record(AuditAction.APPOINTMENT_BOOKED, appointment.id, _described(appointment, tz))
+    if along is not None:
+        along(appointment)
     _commit_with_messages(appointment, MessageKind.CONFIRMATION)
     return appointment
 
@@ -79,7 +84,8 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     else:
         audit.record(AuditAction.APPOINTMENT_CHANGED, appointment.id, _described(appointment, tz))
     _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
-                          moved_from=before[0] if moved else None, online=online)
+                          moved_from=before[0] if moved else None, online=online,
+                          freed=Freed(before[1], before[2], before[0]) if moved else None)
     return appointment
 
 
@@ -102,7 +108,8 @@ def cancel(appointment: Appointment, *, online_reason: str | None = None) -> Non
         db.session.add(OnlineCancellation(appointment=appointment, reason=online_reason))
     audit.record(AuditAction.APPOINTMENT_CANCELLED_ONLINE if online else AuditAction.APPOINTMENT_CANCELLED,
                  appointment.id, online_reason or "")
-    _commit_with_messages(appointment, MessageKind.CANCELLED, online=online)
+    _commit_with_messages(appointment, MessageKind.CANCELLED, online=online,
+                          freed=Freed(appointment.practitioner_id, appointment.location_id, appointment.start))
 
 
 def mark_no_show(appointment: Appointment, now: datetime) -> None:
@@ -125,12 +132,20 @@ def _described(appointment: Appointment, tz: str) -> str:
             f"{appointment.appointment_type.name} · {appointment.location.name}")
 
 
-def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
-                          moved_from: datetime | None = None, online: bool = False) -> None:
-    """Store the change with the notice it calls for and its reminders planned anew, in one transaction; then
-    have the notices sent when due. The client's notice waits out the practice's undo window (never past the
-    start); the practice's own notice goes at once."""
-    now, practice = utcnow(), Practice.current()
+class Freed(NamedTuple):
+    """A time a change left free: where an appointment was before it moved away or was cancelled."""
+
+    practitioner_id: int
+    location_id: int
+    start: datetime
+
+
+def _commit_with_messages(appointment: Appointment, kind: MessageKind | None, moved_from: datetime | None = None,
+                          online: bool = False, freed: Freed | None = None) -> None:
+    """Store the change with the notice it calls for, its reminders planned anew and the offers of the time it
+    freed to the waiting list, in one transaction; then have the messages sent when due. The client's notice waits
+    out the practice's undo window (never past the start); the practice's own notice and the offers go at once."""
+    now, practice, app = utcnow(), Practice.current(), current_app._get_current_object()
     held_until = max(now, min(now + timedelta(minutes=practice.notice_delay_minutes), appointment.start))
     notices = planning.plan_change(appointment, kind, now, moved_from, due=held_until, by_client=online) if kind else []
     if online and moved_from is not None:
@@ -138,8 +153,9 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None,
                                   moved_at=now))
     own = [planning.plan_practice_notice(appointment, practice, now, moved_from)] if online else []  # moved, cancelled
     planning.plan_reminders(appointment, practice, now)
+    if freed is not None and freed.start > now:
+        own += [message for _, offers in time_freed.send(app, **freed._asdict(), now=now) for message in offers]
     db.session.commit()
-    app = current_app._get_current_object()
     for messages, due_at in ((notices, held_until), (own, now)):
         messages_planned.send(app, due_at=due_at, message_ids=[
             message.id for message in messages if message.status == MessageStatus.PLANNED])
@@ -154,8 +170,8 @@ def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
         raise FieldError(_l("Choose a practitioner, an appointment type and a location."))
     start = booking.start
     end = start + timedelta(minutes=kind.duration_minutes)
-    _lock_agenda_of(practitioner.id)
-    clash = _first_overlap(practitioner.id, start, end, exclude_id=appointment.id)
+    lock_agenda_of(practitioner.id)
+    clash = first_overlap(practitioner.id, start, end, exclude_id=appointment.id)
     if clash is not None:
         raise FieldError(
             _l("%(practitioner)s already has an appointment with %(client)s at that time.",
@@ -172,14 +188,14 @@ def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
     appointment.outside_hours = not within
 
 
-def _lock_agenda_of(practitioner_id: int) -> None:
+def lock_agenda_of(practitioner_id: int) -> None:
     """Bookings for one practitioner take turns from here to the commit, so two at once cannot both find the
     time free: a row lock on PostgreSQL, the write lock on SQLite (waited for, thanks to its busy timeout)."""
     db.session.execute(update(Practitioner).where(Practitioner.id == practitioner_id)
                        .values(name=Practitioner.name))
 
 
-def _first_overlap(practitioner_id: int, start: datetime, end: datetime, *, exclude_id: int | None):
+def first_overlap(practitioner_id: int, start: datetime, end: datetime, *, exclude_id: int | None):
     query = select(Appointment).where(
         Appointment.practitioner_id == practitioner_id,
         Appointment.status != AppointmentStatus.CANCELLED,

@@ -80,6 +80,8 @@ def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "")
 def render_message(message: Message, practice: Practice) -> dict | None:
     if message.kind.about_an_account:
         return account_message(message, practice)
+    if message.kind == MessageKind.WAITING_LIST_OFFER:
+        return offer_message(message, practice)
     appointment = message.appointment
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:
@@ -115,6 +117,34 @@ def account_message(message: Message, practice: Practice) -> dict:
             subject = _("A new password for %(practice)s", practice=practice.name)
             body = _("Hello,\n\nChoose a new password here within an hour:\n\n%(link)s\n\nThe link works once. If you "
                      "did not ask for this, you can ignore this e-mail: your password stays as it is.", link=url)
+    return {"subject": str(subject), "body": str(body), "html": templating.text_to_html(str(body)),
+            "kept": str(body).replace(url, "…")}
+
+
+def offer_message(message: Message, practice: Practice) -> dict:
+    """A freed time offered to a client on the waiting list, in their language, with the link that takes it. The
+    log keeps the text with the link left out (`kept`): it books the time."""
+    offer = message.offer
+    entry, tz = offer.entry, practice.timezone
+    url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/o/" + links.offer_token(
+        current_app.config["SECRET_KEY"], offer.id, offer.nonce)
+    when = moment_variables(offer.start, tz, message.language)
+    closes = moment_variables(offer.expires_at, tz, message.language)
+    deadline = closes["time"] if closes["date"] == moment_variables(offer.offered_at, tz, message.language)["date"] \
+        else closes["date_time"]
+    values = {"name": entry.client.name, "practice": practice.name, "phone": practice.phone, "date": when["date"],
+              "time": when["time"], "type": entry.appointment_type.name, "practitioner": offer.practitioner.name,
+              "location": offer.location.name, "address": offer.location.address, "deadline": deadline, "link": url}
+    with force_locale(message.language):
+        if message.channel == Channel.SMS:
+            body = _("%(practice)s: a time has come free on %(date)s at %(time)s with %(practitioner)s. Take it "
+                     "before %(deadline)s: %(link)s (first come, first served)", **values)
+            return {"subject": "", "body": str(body), "kept": str(body).replace(url, "…")}
+        subject = _("A time has come free: %(date)s at %(time)s", **values)
+        body = _("Hello %(name)s,\n\nYou are on our waiting list, and a time has come free:\n\n%(type)s with "
+                 "%(practitioner)s\n%(date)s at %(time)s\n%(location)s, %(address)s\n\nWould you like it? Take it "
+                 "here before %(deadline)s:\n%(link)s\n\nWhoever takes it first gets it. If it is gone, you stay on "
+                 "the waiting list.\n\nKind regards,\n%(practice)s\n%(phone)s", **values)
     return {"subject": str(subject), "body": str(body), "html": templating.text_to_html(str(body)),
             "kept": str(body).replace(url, "…")}
 

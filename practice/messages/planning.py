@@ -111,6 +111,19 @@ def plan_practice_notice(appointment: Appointment, practice: Practice, now: date
     return message
 
 
+def plan_offer_message(offer, client: Client, channel: Channel, now: datetime) -> Message:
+    """The message that offers a waiting client a freed time (a waiting.models.WaitingOffer), due now. Not
+    committed."""
+    message = Message(dedupe_key=f"offer:{offer.id}:{channel}", offer=offer, kind=MessageKind.WAITING_LIST_OFFER,
+                      channel=channel, due_at=now, language=client.language, status=MessageStatus.PLANNED,
+                      status_at=now, recipient=client.email if channel == Channel.EMAIL else client.mobile)
+    reason = reason_not_to_send(message, Practice.current())
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
 def practice_language(practice: Practice) -> str:
     return {"NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LU": "de"}.get(practice.country, "en")
 
@@ -199,8 +212,15 @@ def why_not(kind: MessageKind, channel: Channel, practice: Practice, client) -> 
 
 def reason_not_to_send(message: Message, practice: Practice) -> NotSentReason | None:
     """Why this message cannot go out (checked when planned and again when sent), or None."""
-    client = message.appointment.client if message.appointment is not None else None
-    return why_not(message.kind, message.channel, practice, client)
+    return why_not(message.kind, message.channel, practice, client_of(message))
+
+
+def client_of(message: Message) -> Client | None:
+    """Whom the message is for: the client of its appointment or of its waiting list offer (None: a colleague or
+    the practice)."""
+    if message.appointment is not None:
+        return message.appointment.client
+    return message.offer.entry.client if message.offer is not None else None
 
 
 def reaches(kind: MessageKind, channel: Channel, practice: Practice):

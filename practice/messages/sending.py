@@ -16,12 +16,12 @@ from .. import templating
 from ..channels.email import AddressProblem, PermanentFailure, TemporaryFailure
 from ..channels.outcome import OutcomeUnknown
 from ..channels.sms_gateways import Sms, SmsFailure
-from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
+from ..enums import AppointmentStatus, Channel, MessageKind, MessageStatus, Note, NotSentReason, OfferOutcome, noted
 from ..extensions import db
 from ..columns import utcnow
 from ..models import Appointment, Message, MessageEvent, Practice
 from .content import email_of, render_message
-from .planning import reason_not_to_send
+from .planning import client_of, reason_not_to_send
 from .reports import report_url
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,8 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
         .options(appointment_path.joinedload(Appointment.client),
                  appointment_path.selectinload(Appointment.appointment_type),
                  appointment_path.selectinload(Appointment.practitioner),
-                 appointment_path.selectinload(Appointment.location), selectinload(Message.account_link))
+                 appointment_path.selectinload(Appointment.location), selectinload(Message.account_link),
+                 selectinload(Message.offer))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
     practice, events = Practice.current(), []
     for message in messages:
@@ -149,6 +150,11 @@ def _send_one(message: Message, practice: Practice, now: datetime, events: list[
     elif message.kind == MessageKind.REMINDER and (appointment.status != AppointmentStatus.BOOKED
                                                    or appointment.start <= now):
         _not_sent(events, message, NotSentReason.TOO_LATE)
+    elif message.offer is not None and message.offer.outcome_at(now) != OfferOutcome.OPEN:
+        if message.in_doubt:
+            _not_sent(events, message, None, Note.OFFER_CLOSED)
+        else:
+            _set(events, message, MessageStatus.WITHDRAWN, Note.OFFER_CLOSED)
     else:
         outgoing = _compose(message, practice, events)
         if outgoing is not None:
@@ -160,8 +166,8 @@ def _compose(message: Message, practice: Practice, events: list[dict]):
     """The message as it will go out (an e-mail's every byte, an SMS with its segments), or None when it cannot
     be put together: then it is recorded as not sent with the reason, and it is never tried again."""
     try:
-        if message.appointment is not None and not message.kind.to_the_practice:  # the card may have changed
-            client = message.appointment.client
+        client = client_of(message)
+        if client is not None and not message.kind.to_the_practice:  # the card may have changed
             message.recipient = client.email if message.channel == Channel.EMAIL else client.mobile
         content = render_message(message, practice)
         if content is None:

@@ -134,6 +134,8 @@ class OnlineReschedulingForm(FlaskForm):
     online_cancelling = BooleanField(_l("Clients may cancel their appointment online"))
     cancel_cutoff_hours = IntegerField(_l("Until how many hours before the appointment they may cancel"), validators=[
         Optional(), NumberRange(0, 336, _l("Enter %(min)d to %(max)d hours."))])
+    offer_hours = IntegerField(_l("Waiting list offers stay open for how many hours"), validators=[
+        InputRequired(_l("Enter a number of hours.")), NumberRange(1, 72, _l("Enter %(min)d to %(max)d hours."))])
 
 
 class PracticeForm(FlaskForm):

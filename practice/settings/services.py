@@ -48,6 +48,7 @@ class OnlineRescheduling:
     reschedule_step_minutes: int
     online_cancelling: bool
     cancel_cutoff_hours: int | None  # None: the same as for moving
+    offer_hours: int  # how long a waiting list offer stays open
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def store_online_rescheduling(practice: Practice, settings: OnlineRescheduling) 
     practice.reschedule_step_minutes = settings.reschedule_step_minutes
     practice.online_cancelling = settings.online_cancelling
     practice.cancel_cutoff_hours = settings.cancel_cutoff_hours
+    practice.offer_hours = settings.offer_hours
     audit.record(AuditAction.SETTINGS_CHANGED, None, "online rescheduling")
     db.session.commit()
 

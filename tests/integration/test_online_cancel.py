@@ -176,7 +176,7 @@ def test_the_owner_sets_the_cancel_cutoff_and_empty_means_as_for_moving(app, cli
         saved = client.post("/settings/online", data={
             "csrf_token": csrf(page), "online_rescheduling": "y", "reschedule_cutoff_hours": "24",
             "reschedule_horizon_days": "28", "reschedule_moves_per_link": "3", "reschedule_step_minutes": "15",
-            "online_cancelling": "y", "cancel_cutoff_hours": cutoff})
+            "online_cancelling": "y", "cancel_cutoff_hours": cutoff, "offer_hours": "2"})
         assert saved.status_code == 302
         with app.app_context():
             assert Practice.current().cancel_cutoff_hours == stored

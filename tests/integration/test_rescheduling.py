@@ -218,7 +218,8 @@ def test_switching_on_tells_the_owner_about_confirmations_without_the_link_and_a
     page = browser.get("/settings/online").get_data(as_text=True)
     browser.post("/settings/online", data={"csrf_token": csrf(page), "online_rescheduling": "y",
                                            "reschedule_cutoff_hours": "24", "reschedule_horizon_days": "28",
-                                           "reschedule_moves_per_link": "3", "reschedule_step_minutes": "15"})
+                                           "reschedule_moves_per_link": "3", "reschedule_step_minutes": "15",
+                                           "offer_hours": "2"})
     page = browser.get("/settings/online").get_data(as_text=True)
     assert 'data-test="missing-link"' in page and "SMS · NL" in page and "E-mail · NL" not in page
     browser.post("/settings/online/add-link", data={"csrf_token": csrf(page)})
