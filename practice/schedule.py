@@ -170,6 +170,10 @@ def is_working_day(day: date, *, country: str, subdivision: str | None = None) -
     return day.weekday() < 5 and day not in _holidays(country, subdivision, day.year)
 
 
+def is_public_holiday(day: date, *, country: str, subdivision: str | None = None) -> bool:
+    return day in _holidays(country, subdivision, day.year)
+
+
 @lru_cache(maxsize=256)
 def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """The public holidays of one year, cached: building them is far slower than looking one up.
