@@ -108,11 +108,18 @@ class MessageKind(Labelled):
     INVITATION = "invitation", _l("Invitation of a colleague")
     PASSWORD_RESET = "password_reset", _l("Password reset")
     WAITING_LIST_OFFER = "waitlist_offer", _l("Waiting list offer")  # a freed time, to a client on the list
+    SERIES_CONFIRMATION = "series_confirmation", _l("Confirmation of a series")  # every date in one message
+    SERIES_CANCELLED = "series_cancelled", _l("Cancelled: several of a series")
 
     @property
     def to_the_practice(self) -> bool:
         """To the practice's own address, about what a client did online."""
         return self in (MessageKind.PRACTICE_NOTICE, MessageKind.PRACTICE_CANCEL_NOTICE)
+
+    @property
+    def about_a_series(self) -> bool:
+        """About several appointments of a series at once (its dates in one message)."""
+        return self in (MessageKind.SERIES_CONFIRMATION, MessageKind.SERIES_CANCELLED)
 
     @property
     def about_an_account(self) -> bool:

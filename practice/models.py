@@ -216,6 +216,14 @@ class ConsentEvent(db.Model):
 LONGEST_APPOINTMENT_MINUTES = 480  # an appointment type lasts 5 minutes to a working day
 
 
+class AppointmentSeries(db.Model):
+    """Appointments booked together in a rhythm (a treatment series): one confirmation for all, one notice when
+    several change together."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Appointment(db.Model):
     __table_args__ = (
         CheckConstraint("start < \"end\"", name="order"),
@@ -238,6 +246,7 @@ class Appointment(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # An owner booked it outside the practitioner's working hours on purpose.
     outside_hours: Mapped[bool] = mapped_column(default=False)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
     # The client's link to the public page: derived from this random nonce with the secret key, and found again
     # by its SHA-256, so the database never holds a usable link (links.py).
     link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
@@ -249,6 +258,7 @@ class Appointment(db.Model):
     practitioner: Mapped[Practitioner] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
     location: Mapped[Location] = relationship()
+    series: Mapped[AppointmentSeries | None] = relationship()
 
     @classmethod
     def overlapping(cls, start: datetime, end: datetime):

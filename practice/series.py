@@ -3,7 +3,7 @@ a count or a last day, and the nearest free alternative for a time that collides
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-MOST = 52  # appointments in one series: a year of weekly treatments
+MOST = 40  # appointments in one series (their dates must fit in one SMS of ten segments)
 
 
 @dataclass(frozen=True)
@@ -50,5 +50,10 @@ def _candidates(first: date, rhythm: Rhythm):
 
 
 def nearest(wanted: datetime, free: list[datetime]) -> datetime | None:
-    """The free time closest to the one wanted (the later one of two as close), or None."""
-    return min(free, key=lambda moment: (abs(moment - wanted), moment < wanted), default=None)
+    """The free time on the nearest day, closest to the wanted time of day there (of two as near, the later), or
+    None. Wall-clock times (the practice's zone): a client keeps "Thursday at ten" sooner than "Friday at four"."""
+    def distance(moment: datetime):
+        earlier = (moment.hour * 60 + moment.minute) - (wanted.hour * 60 + wanted.minute)
+        return abs((moment.date() - wanted.date()).days), abs(earlier), earlier < 0
+
+    return min(free, key=distance, default=None)

@@ -9,7 +9,7 @@ from jinja2 import nodes
 VARIABLE_ORDER = (
     "client_name", "client_first_name", "date", "time", "date_time", "practitioner", "appointment_type",
     "location", "location_address", "location_sms_note", "practice_name", "practice_phone", "reschedule_link",
-    "old_date", "old_time", "cancel_reason",
+    "old_date", "old_time", "cancel_reason", "series_dates", "series_count",
 )
 VARIABLES = frozenset(VARIABLE_ORDER)
 # The longest each variable can be. They follow the column sizes in models.py (Client.first_name and last_name
@@ -21,6 +21,7 @@ VARIABLE_MAX_LENGTHS = {
     "practitioner": 120, "appointment_type": 120, "location": 120, "location_address": 250,
     "location_sms_note": 124, "practice_name": 120, "practice_phone": 40, "reschedule_link": 200,
     "old_date": 64, "old_time": 5, "cancel_reason": 500,  # public/services.REASON_LENGTH
+    "series_dates": 40 * 24, "series_count": 2,  # series.MOST lines of "mer. 30 sept. 10:00"
 }
 FILTERS = ("upper", "lower", "capitalize", "title", "trim", "default", "replace", "truncate")
 # The arguments each filter takes, in order (as Jinja defines them); all of them must be written as plain

@@ -55,12 +55,12 @@ def book(booking: Booking, tz: str, *, along: Callable[[Appointment], object] | 
     if client is None:
         raise FieldError(_l("Choose a client."), "client_id")
     appointment = Appointment(client=client, status=AppointmentStatus.BOOKED)
-    _apply(appointment, booking, tz)
+    apply_booking(appointment, booking, tz)
     appointment.confirmation_channels = booking.confirmation_channels or client.confirmation_channels
     appointment.reminder_channels = booking.reminder_channels or client.reminder_channels
     db.session.add(appointment)
     db.session.flush()  # the messages need its id
-    audit.record(AuditAction.APPOINTMENT_BOOKED, appointment.id, _described(appointment, tz))
+    audit.record(AuditAction.APPOINTMENT_BOOKED, appointment.id, described(appointment, tz))
     if along is not None:
         along(appointment)
     _commit_with_messages(appointment, MessageKind.CONFIRMATION)
@@ -72,7 +72,7 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     public page, which is recorded as online activity and told to the practice."""
     refuse_unless_changeable(appointment)
     before = (appointment.start, appointment.practitioner_id, appointment.location_id)
-    _apply(appointment, booking, tz)
+    apply_booking(appointment, booking, tz)
     if booking.confirmation_channels:
         appointment.confirmation_channels = booking.confirmation_channels
     if booking.reminder_channels:
@@ -80,9 +80,9 @@ def change(appointment: Appointment, booking: Booking, tz: str, *, online: bool 
     moved = before != (appointment.start, appointment.practitioner_id, appointment.location_id)
     if moved:
         action = AuditAction.APPOINTMENT_MOVED_ONLINE if online else AuditAction.APPOINTMENT_MOVED
-        audit.record(action, appointment.id, f"{_when(before[0], tz)} → {_described(appointment, tz)}")
+        audit.record(action, appointment.id, f"{_when(before[0], tz)} → {described(appointment, tz)}")
     else:
-        audit.record(AuditAction.APPOINTMENT_CHANGED, appointment.id, _described(appointment, tz))
+        audit.record(AuditAction.APPOINTMENT_CHANGED, appointment.id, described(appointment, tz))
     _commit_with_messages(appointment, MessageKind.RESCHEDULED if moved else None,
                           moved_from=before[0] if moved else None, online=online,
                           freed=Freed(before[1], before[2], before[0]) if moved else None)
@@ -126,7 +126,7 @@ def _when(moment: datetime, tz: str) -> str:
     return localtime.local(moment, tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _described(appointment: Appointment, tz: str) -> str:
+def described(appointment: Appointment, tz: str) -> str:
     """The appointment in a line of the audit trail, as it was at that moment."""
     return (f"{_when(appointment.start, tz)} · {appointment.client.name} · {appointment.practitioner.name} · "
             f"{appointment.appointment_type.name} · {appointment.location.name}")
@@ -161,7 +161,7 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None, mo
             message.id for message in messages if message.status == MessageStatus.PLANNED])
 
 
-def _apply(appointment: Appointment, booking: Booking, tz: str) -> None:
+def apply_booking(appointment: Appointment, booking: Booking, tz: str) -> None:
     """Check the booking against the rules and copy it onto the appointment (not yet committed)."""
     kind = db.session.get(AppointmentType, booking.appointment_type_id)
     practitioner = db.session.get(Practitioner, booking.practitioner_id)

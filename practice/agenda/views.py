@@ -2,7 +2,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from ..messages.log import load_for_appointment
 from ..models import Appointment, Client, Practice
 from ..rescheduling import online_cancellation_of
 from ..web import day_argument, id_argument, show_error
-from . import services
+from . import series, services
 from .free import load_free_times
 from .grid import load_day_list, load_grid
 from .forms import AppointmentForm
@@ -109,8 +109,13 @@ def day_list():
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
 def cancel(appointment_id):
+    """Cancel the appointment; one of a series with the following ones or the whole series (`scope`)."""
     current = db.get_or_404(Appointment, appointment_id)
-    return _action(current, lambda: services.cancel(current))
+    try:
+        scope = series.Scope(request.form.get("scope") or series.Scope.ONE)
+    except ValueError:
+        abort(400)
+    return _action(current, lambda: series.cancel(current, scope))
 
 
 @bp.post("/appointments/<int:appointment_id>/no-show")
@@ -239,6 +244,7 @@ def _panel(current: Appointment, *, saved=False, form=None, status=200, action_e
     headers_trigger = CHANGED if saved else None
     free = _form_free_times(form, current) if current.status == AppointmentStatus.BOOKED else {}
     free["online_cancellation"] = online_cancellation_of(current)
+    free["series_position"] = series.position_of(current)
     if is_htmx():
         response = render_fragment("agenda/_panel.html", status, headers_trigger, form=form, appointment=current,
                                    client=current.client, saved=saved, action_error=action_error,

@@ -94,26 +94,38 @@ def compose(email: Email) -> Outgoing:
     return Outgoing(sender.address, to.address, smtputf8, content, email.message_id)
 
 
-def appointment_ics(*, uid: str, start: datetime, end: datetime, summary: str, location: str,
-                    description: str, organizer: str, cancelled: bool = False, sequence: int = 0) -> bytes:
-    """An iCalendar (RFC 5545) event for the client's calendar, in UTC."""
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    description: str
+
+
+def appointment_ics(events: list[CalendarEvent], *, organizer: str, cancelled: bool = False,
+                    sequence: int = 0) -> bytes:
+    """An iCalendar (RFC 5545) file for the client's calendar, in UTC: one event per appointment (a series holds
+    several)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//practice//appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", uid)
-    event.add("dtstamp", datetime.now(start.tzinfo))
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("summary", summary)
-    event.add("location", location)
-    event.add("description", description)
-    event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if organizer:
-        event.add("organizer", f"mailto:{organizer}")
-    calendar.add_component(event)
+    for each in events:
+        event = icalendar.Event()
+        event.add("uid", each.uid)
+        event.add("dtstamp", datetime.now(each.start.tzinfo))
+        event.add("dtstart", each.start)
+        event.add("dtend", each.end)
+        event.add("summary", each.summary)
+        event.add("location", each.location)
+        event.add("description", each.description)
+        event.add("sequence", sequence)
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        if organizer:
+            event.add("organizer", f"mailto:{organizer}")
+        calendar.add_component(event)
     return calendar.to_ical()
 
 

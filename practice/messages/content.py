@@ -10,14 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import links, localtime, templating
-from ..channels.email import Email, Outgoing, appointment_ics, compose, message_id
-from ..enums import Channel, MessageKind
+from ..channels.email import CalendarEvent, Email, Outgoing, appointment_ics, compose, message_id
+from ..enums import AppointmentStatus, Channel, MessageKind
 from ..extensions import db
 from ..models import Appointment, Message, MessageTemplate, OnlineCancellation, Practice
 from ..rescheduling import link_offered
 from .defaults import DEFAULTS
 
 LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
+CALENDAR_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED,  # carry a .ics
+                  MessageKind.SERIES_CONFIRMATION, MessageKind.SERIES_CANCELLED}
 
 
 def template_for(kind: MessageKind, channel: Channel, language: str, appointment_type_id: int | None) -> dict | None:
@@ -41,7 +43,7 @@ def _load_template(kind: MessageKind, channel: Channel, language: str, appointme
 
 
 def variables(appointment: Appointment, practice: Practice, language: str, old_start: datetime | None = None,
-              reschedule_link: str = "", cancel_reason: str = "") -> dict[str, str]:
+              reschedule_link: str = "", cancel_reason: str = "", series: list[Appointment] = ()) -> dict[str, str]:
     """What a template may use, localised in the client's language and the practice's time zone."""
     values = {
         "client_name": appointment.client.name,
@@ -56,6 +58,8 @@ def variables(appointment: Appointment, practice: Practice, language: str, old_s
         "practice_phone": practice.phone,
         "reschedule_link": reschedule_link,
         "cancel_reason": cancel_reason,
+        "series_dates": "\n".join(short_moment(each.start, practice.timezone, language) for each in series),
+        "series_count": str(len(series)),
     }
     old = moment_variables(old_start, practice.timezone, language, prefix="old_") if old_start else {
         "old_date": values["date"], "old_time": values["time"]}
@@ -68,6 +72,24 @@ def _cancel_reason(message: Message) -> str:
         return ""
     return db.session.scalar(select(OnlineCancellation.reason)
                              .where(OnlineCancellation.appointment_id == message.appointment_id)) or ""
+
+
+def series_of(message: Message) -> list[Appointment]:
+    """The appointments a series message is about, in order: a series confirmation, those of the series still
+    booked; a series cancellation, those cancelled from its appointment on."""
+    appointment = message.appointment
+    if message.kind == MessageKind.SERIES_CONFIRMATION:
+        which = Appointment.status == AppointmentStatus.BOOKED
+    else:
+        which = (Appointment.status == AppointmentStatus.CANCELLED) & (Appointment.start >= appointment.start)
+    return list(db.session.scalars(select(Appointment).where(Appointment.series_id == appointment.series_id, which)
+                                   .order_by(Appointment.start)))
+
+
+def short_moment(moment: datetime, tz: str, language: str) -> str:
+    """"di 8 dec. 10:00": one line of a series' dates."""
+    local = localtime.local(moment, tz)
+    return f"{format_date(local.date(), 'EEE d MMM', locale=language)} {local:%H:%M}"
 
 
 def moment_variables(moment: datetime, tz: str, language: str, prefix: str = "") -> dict[str, str]:
@@ -90,7 +112,8 @@ def render_message(message: Message, practice: Practice) -> dict | None:
     offered = message.kind in LINK_KINDS and link_offered(appointment, practice, datetime.now(UTC))
     values = variables(appointment, practice, message.language, old_start=message.moved_from,
                        reschedule_link=reschedule_url(appointment) if offered else "",
-                       cancel_reason=_cancel_reason(message))
+                       cancel_reason=_cancel_reason(message),
+                       series=series_of(message) if message.kind.about_a_series else [])
     if message.channel == Channel.SMS:
         return {"subject": "", "body": templating.render(source["body"], values, part="sms").strip()}
     body = templating.render(source["body"], values, part="text").strip()
@@ -175,13 +198,15 @@ def _email(message: Message, content: dict, practice: Practice) -> Email:
     config = current_app.config
     appointment = message.appointment
     ics = None
-    if message.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED):
-        ics = appointment_ics(
-            uid=f"appointment-{appointment.id}@{mail_domain()}", start=appointment.start, end=appointment.end,
-            summary=f"{appointment.appointment_type.name} – {practice.name}",
-            location=f"{appointment.location.name}, {appointment.location.address}",
-            description=appointment.practitioner.name, organizer=practice.email,
-            cancelled=message.kind == MessageKind.CANCELLED, sequence=message.id)
+    if message.kind in CALENDAR_KINDS:
+        ics = appointment_ics([
+            CalendarEvent(uid=f"appointment-{each.id}@{mail_domain()}", start=each.start, end=each.end,
+                          summary=f"{each.appointment_type.name} – {practice.name}",
+                          location=f"{each.location.name}, {each.location.address}",
+                          description=each.practitioner.name)
+            for each in (series_of(message) if message.kind.about_a_series else [appointment])],
+            organizer=practice.email, sequence=message.id,
+            cancelled=message.kind in (MessageKind.CANCELLED, MessageKind.SERIES_CANCELLED))
     return Email(to=message.recipient, subject=content["subject"], text=content["body"], html=content["html"],
                  sender=config["MAIL_FROM"], sender_name=practice.name, reply_to=practice.email,
                  message_id=message_id(f"message-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}", mail_domain()),

@@ -208,3 +208,74 @@ DEFAULTS: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
                 "{{ date }} {{ time }}, {{ location }}. Le créneau est de nouveau libre.\n\n"
                 "Motif : {{ cancel_reason or '(aucun motif indiqué)' }}\n"},
 }
+
+# One message for several appointments of a series: every date, and one calendar file holding them all.
+SERIES: dict[tuple[MessageKind, Channel, str], dict[str, str]] = {
+    (K.SERIES_CONFIRMATION, E, "nl"): {
+        "subject": "Bevestiging van uw {{ series_count }} afspraken vanaf {{ date }}",
+        "body": "Beste {{ client_name }},\n\nHierbij bevestigen wij uw {{ series_count }} afspraken voor "
+                "{{ appointment_type }} bij {{ practitioner }}, {{ location }}, {{ location_address }}:\n\n"
+                "{{ series_dates }}\n\nHet agendabestand in de bijlage zet ze allemaal in uw agenda.\n\n"
+                "Met vriendelijke groet,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.SERIES_CONFIRMATION, S, "nl"): {
+        "body": "{{ practice_name }}: {{ series_count }} afspraken bevestigd bij {{ practitioner }}, {{ location }}:\n"
+                "{{ series_dates }}"},
+    (K.SERIES_CANCELLED, E, "nl"): {
+        "subject": "{{ series_count }} afspraken geannuleerd vanaf {{ date }}",
+        "body": "Beste {{ client_name }},\n\nDeze afspraken bij {{ practitioner }} zijn geannuleerd:\n\n"
+                "{{ series_dates }}\n\nWilt u nieuwe afspraken maken? Bel ons op {{ practice_phone }}.\n\n"
+                "Met vriendelijke groet,\n{{ practice_name }}\n"},
+    (K.SERIES_CANCELLED, S, "nl"): {
+        "body": "{{ practice_name }}: deze afspraken zijn geannuleerd:\n{{ series_dates }}\nVragen? Bel {{ practice_phone }}."},
+    (K.SERIES_CONFIRMATION, E, "de"): {
+        "subject": "Bestätigung Ihrer {{ series_count }} Termine ab {{ date }}",
+        "body": "Guten Tag {{ client_name }},\n\nhiermit bestätigen wir Ihre {{ series_count }} Termine für "
+                "{{ appointment_type }} bei {{ practitioner }}, {{ location }}, {{ location_address }}:\n\n"
+                "{{ series_dates }}\n\nDie Kalenderdatei im Anhang trägt sie alle in Ihren Kalender ein.\n\n"
+                "Mit freundlichen Grüßen\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.SERIES_CONFIRMATION, S, "de"): {
+        "body": "{{ practice_name }}: {{ series_count }} Termine bestätigt bei {{ practitioner }}, {{ location }}:\n"
+                "{{ series_dates }}"},
+    (K.SERIES_CANCELLED, E, "de"): {
+        "subject": "{{ series_count }} Termine ab {{ date }} abgesagt",
+        "body": "Guten Tag {{ client_name }},\n\ndiese Termine bei {{ practitioner }} sind abgesagt:\n\n"
+                "{{ series_dates }}\n\nMöchten Sie neue Termine vereinbaren? Rufen Sie uns an: {{ practice_phone }}."
+                "\n\nMit freundlichen Grüßen\n{{ practice_name }}\n"},
+    (K.SERIES_CANCELLED, S, "de"): {
+        "body": "{{ practice_name }}: diese Termine sind abgesagt:\n{{ series_dates }}\nFragen? {{ practice_phone }}."},
+    (K.SERIES_CONFIRMATION, E, "en"): {
+        "subject": "Your {{ series_count }} appointments from {{ date }} are confirmed",
+        "body": "Dear {{ client_name }},\n\nWe confirm your {{ series_count }} appointments for {{ appointment_type }} "
+                "with {{ practitioner }}, {{ location }}, {{ location_address }}:\n\n{{ series_dates }}\n\n"
+                "The calendar file attached puts them all in your calendar.\n\n"
+                "Kind regards,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.SERIES_CONFIRMATION, S, "en"): {
+        "body": "{{ practice_name }}: {{ series_count }} appointments confirmed with {{ practitioner }}, {{ location }}:\n"
+                "{{ series_dates }}"},
+    (K.SERIES_CANCELLED, E, "en"): {
+        "subject": "{{ series_count }} appointments from {{ date }} cancelled",
+        "body": "Dear {{ client_name }},\n\nThese appointments with {{ practitioner }} are cancelled:\n\n"
+                "{{ series_dates }}\n\nWould you like new ones? Call us at {{ practice_phone }}.\n\n"
+                "Kind regards,\n{{ practice_name }}\n"},
+    (K.SERIES_CANCELLED, S, "en"): {
+        "body": "{{ practice_name }}: these appointments are cancelled:\n{{ series_dates }}\nQuestions? Call "
+                "{{ practice_phone }}."},
+    (K.SERIES_CONFIRMATION, E, "fr"): {
+        "subject": "Confirmation de vos {{ series_count }} rendez-vous à partir du {{ date }}",
+        "body": "Bonjour {{ client_name }},\n\nNous confirmons vos {{ series_count }} rendez-vous pour "
+                "{{ appointment_type }} avec {{ practitioner }}, {{ location }}, {{ location_address }} :\n\n"
+                "{{ series_dates }}\n\nLe fichier d'agenda joint les ajoute tous à votre agenda.\n\n"
+                "Bien cordialement,\n{{ practice_name }}\n{{ practice_phone }}\n"},
+    (K.SERIES_CONFIRMATION, S, "fr"): {
+        "body": "{{ practice_name }} : {{ series_count }} rendez-vous confirmés avec {{ practitioner }}, {{ location }} :"
+                "\n{{ series_dates }}"},
+    (K.SERIES_CANCELLED, E, "fr"): {
+        "subject": "{{ series_count }} rendez-vous annulés à partir du {{ date }}",
+        "body": "Bonjour {{ client_name }},\n\nCes rendez-vous avec {{ practitioner }} sont annulés :\n\n"
+                "{{ series_dates }}\n\nPour en prendre de nouveaux, appelez-nous au {{ practice_phone }}.\n\n"
+                "Bien cordialement,\n{{ practice_name }}\n"},
+    (K.SERIES_CANCELLED, S, "fr"): {
+        "body": "{{ practice_name }} : ces rendez-vous sont annulés :\n{{ series_dates }}\nQuestions ? Appelez le "
+                "{{ practice_phone }}."},
+}
+DEFAULTS |= SERIES

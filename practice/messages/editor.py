@@ -16,7 +16,7 @@ from ..extensions import db
 from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from .defaults import DEFAULTS
-from .content import LINK_KINDS, moment_variables
+from .content import LINK_KINDS, moment_variables, short_moment
 
 FIELDS = {Channel.EMAIL: ("subject", "body", "html_body"), Channel.SMS: ("body",)}
 
@@ -66,7 +66,8 @@ def variables_for(kind: MessageKind) -> list[str]:
     moved = kind in (MessageKind.RESCHEDULED, MessageKind.PRACTICE_NOTICE)
     return [name for name in templating.VARIABLE_ORDER
             if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")
-            and (kind == MessageKind.PRACTICE_CANCEL_NOTICE or name != "cancel_reason")]
+            and (kind == MessageKind.PRACTICE_CANCEL_NOTICE or name != "cancel_reason")
+            and (kind.about_a_series or not name.startswith("series_"))]
 
 
 def uses_link(slot: Slot, fields: dict[str, str]) -> bool:
@@ -187,6 +188,9 @@ def sample_variables(practice: Practice, language: str, type_id: int | None = No
         "reschedule_link": f"{base}/r/Xq3vT9bLkP2mW8sR4nYc",
         **moment_variables(start - timedelta(days=2), practice.timezone, language, prefix="old_"),
         "cancel_reason": SAMPLE_REASONS[language],
+        "series_dates": "\n".join(short_moment(start + timedelta(days=3 * n + (n % 2)), practice.timezone, language)
+                                   for n in range(3)),
+        "series_count": "3",
     }
 
 

@@ -53,6 +53,31 @@ def plan_change(appointment: Appointment, kind: MessageKind, now: datetime, move
             for channel in appointment.confirmation_channels.channels]
 
 
+SERIES_KINDS = {MessageKind.SERIES_CONFIRMATION, MessageKind.SERIES_CANCELLED}
+
+
+def plan_series_notice(appointment: Appointment, kind: MessageKind, now: datetime, *, due: datetime) -> list[Message]:
+    """One notice about several appointments of the appointment's series (it is the first of them): their
+    confirmation, or their cancellation. Like plan_change, a series notice still waiting is withdrawn first, and a
+    cancellation of a series whose confirmation never went out tells nothing, or confirms those still booked.
+    Not committed."""
+    series = select(Appointment.id).where(Appointment.series_id == appointment.series_id)
+    withdrawn = db.session.scalars(
+        update(Message).where(Message.appointment_id.in_(series), Message.status == MessageStatus.PLANNED,
+                              Message.kind.in_(SERIES_KINDS))
+        .values(status=MessageStatus.WITHDRAWN, status_at=now).returning(Message.kind)).all()
+    if kind == MessageKind.SERIES_CANCELLED and MessageKind.SERIES_CONFIRMATION in withdrawn and not any(
+            _told(appointment_id) for appointment_id in db.session.scalars(series)):
+        remaining = db.session.scalar(select(Appointment).where(
+            Appointment.series_id == appointment.series_id, Appointment.status == AppointmentStatus.BOOKED)
+            .order_by(Appointment.start).limit(1))
+        if remaining is None:
+            return []
+        appointment, kind = remaining, MessageKind.SERIES_CONFIRMATION
+    return [_plan(appointment, kind, channel, due=due, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
+            for channel in appointment.confirmation_channels.channels]
+
+
 def _told(appointment_id: int) -> bool:
     """Whether a message about the appointment may have reached the client: a notice or a reminder went out or is
     going, or its outcome is in doubt. Read after the withdrawal, which waits for a worker's claim of the same
@@ -60,7 +85,7 @@ def _told(appointment_id: int) -> bool:
     reached = (Message.status.not_in((MessageStatus.PLANNED, MessageStatus.WITHDRAWN, MessageStatus.NOT_SENT))
                | Message.in_doubt)
     return db.session.scalar(select(exists().where(Message.appointment_id == appointment_id, reached,
-                                                   Message.kind.in_(CHANGE_KINDS | {MessageKind.REMINDER}))))
+                                                   Message.kind.in_(CHANGE_KINDS | SERIES_KINDS | {MessageKind.REMINDER}))))
 
 
 def send_held_now(appointment: Appointment, now: datetime) -> list[int]:
@@ -196,7 +221,7 @@ def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -
         return [(NotSentReason.NO_EMAIL, not practice.email)]
     if kind.about_an_account:  # to the address the link was made for
         return []
-    change = kind in CHANGE_KINDS
+    change = kind in CHANGE_KINDS or kind.about_a_series
     if channel == Channel.SMS:
         return [(NotSentReason.CHANNEL_OFF, not practice.sms_enabled or (change and not practice.confirmation_sms)),
                 (NotSentReason.NO_MOBILE, client.mobile == ""),

@@ -33,10 +33,13 @@ def test_a_rhythm_needs_a_count_or_an_end_date_and_a_step():
         Rhythm(every=0, weekly=False, count=3)
 
 
-def test_the_nearest_free_time_and_the_later_of_two_as_near():
-    wanted = datetime(2026, 12, 7, 9, tzinfo=UTC)
-    free = [wanted - timedelta(hours=1), wanted + timedelta(hours=1), wanted + timedelta(days=1)]
-    assert nearest(wanted, free) == wanted + timedelta(hours=1)
+def test_the_nearest_day_first_then_the_nearest_time_of_day_and_the_later_of_two_as_near():
+    wanted = datetime(2026, 12, 7, 10)
+    assert nearest(wanted, [wanted - timedelta(hours=1), wanted + timedelta(hours=1)]) == wanted + timedelta(hours=1)
+    the_day_before = [wanted - timedelta(hours=17, minutes=30), wanted - timedelta(days=1)]  # 16:30 or 10:00
+    assert nearest(wanted, the_day_before) == wanted - timedelta(days=1)
+    assert nearest(wanted, [wanted + timedelta(days=2), wanted - timedelta(days=1, hours=3)]) == wanted - timedelta(
+        days=1, hours=3)
     assert nearest(wanted, []) is None
 
 

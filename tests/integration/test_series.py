@@ -1,0 +1,138 @@
+"""Treatment series: nine treatments twice a week across Christmas, New Year and a week of time off; the collisions
+and their nearest alternatives are proposed before anything is stored; all nine are booked in one transaction (or
+none); the client gets one confirmation with every date and one calendar file; "this and the following" cancels the
+rest with one notice."""
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from practice import localtime
+from practice.agenda import series, services as booking
+from practice.enums import AppointmentStatus, Channels, MessageKind, MessageStatus, Role
+from practice.errors import FieldError
+from practice.extensions import db
+from practice.messages import sending
+from practice.models import Appointment, AppointmentSeries, Message, Practice, Practitioner, TimeOff, WorkingHours
+from practice.series import Rhythm
+from tests.conftest import csrf_token, log_in, make_client, make_user
+from tests.integration.test_messages import use_smtp
+
+TZ = "Europe/Amsterdam"
+ZONE = ZoneInfo(TZ)
+NOW = datetime(2026, 12, 10, 12, tzinfo=ZONE)  # a Thursday, before it all
+TUESDAY = date(2026, 12, 15)
+TWICE_A_WEEK = Rhythm(every=1, weekly=True, weekdays=frozenset({1, 4}), count=9)  # Tuesdays and Fridays
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return localtime.utc_moment(day, time(hour, minute), TZ)
+
+
+@pytest.fixture
+def weekdays_only(app, agenda):
+    """A practitioner who works Monday to Friday 08:00-17:00 and is away the first week of January."""
+    with app.app_context():
+        person = Practitioner(name="Eva Maas")
+        person.working_hours = [WorkingHours(location_id=agenda.location, weekday=day, start_time=time(8),
+                                             end_time=time(17)) for day in range(5)]
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(TimeOff(practitioner_id=person.id, start=at(date(2027, 1, 4), 0), end=at(date(2027, 1, 9), 0),
+                               reason="Skiën"))
+        db.session.commit()
+        return person.id
+
+
+def first_booking(app, agenda, practitioner_id, email="reeks@example.nl") -> booking.Booking:
+    return booking.Booking(client_id=make_client(app, email=email, confirmation_channels=Channels.EMAIL),
+                           practitioner_id=practitioner_id, appointment_type_id=agenda.treatment,
+                           location_id=agenda.location, start=at(TUESDAY, 10))
+
+
+def test_nine_twice_a_week_across_the_holidays_and_time_off_propose_the_nearest_free_alternatives(
+        app, agenda, weekdays_only):
+    wanted = first_booking(app, agenda, weekdays_only)
+    with time_machine.travel(NOW), app.app_context():
+        proposals = series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))
+    rows = [(localtime.local(p.wanted, TZ).strftime("%a %d %b"), p.problem and str(p.problem),
+             p.alternative and localtime.local(p.alternative, TZ).strftime("%a %d %b %H:%M")) for p in proposals]
+    assert rows == [
+        ("Tue 15 Dec", None, None),
+        ("Fri 18 Dec", None, None),
+        ("Tue 22 Dec", None, None),
+        ("Fri 25 Dec", "public holiday", "Thu 24 Dec 10:00"),  # Christmas: the day before, same time
+        ("Tue 29 Dec", None, None),
+        ("Fri 01 Jan", "public holiday", "Thu 31 Dec 10:00"),  # New Year
+        ("Tue 05 Jan", "time off", "Thu 31 Dec 10:30"),  # the week away: the nearest free day, near 10:00
+        ("Fri 08 Jan", "time off", "Mon 11 Jan 10:00"),  # after the week away, not on the 12th (of the series)
+        ("Tue 12 Jan", None, None),
+    ]
+
+
+def test_the_series_is_booked_in_one_transaction_with_one_confirmation_and_one_calendar_file(
+        app, agenda, weekdays_only, smtp_server):
+    use_smtp(app, smtp_server)
+    wanted = first_booking(app, agenda, weekdays_only)
+    with time_machine.travel(NOW), app.app_context():
+        starts = [p.start for p in series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))]
+        booked = series.book_series(wanted, starts, TZ)
+        assert len(booked) == 9 and len({a.series_id for a in booked}) == 1
+        assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1  # one confirmation, not nine
+    [received] = smtp_server.inbox.messages
+    text = received.get_body(("plain",)).get_content()
+    assert received["Subject"] == "Bevestiging van uw 9 afspraken vanaf dinsdag 15 december 2026"
+    for line in ("di 15 dec 10:00", "do 24 dec 10:00", "do 31 dec 10:30", "ma 11 jan 10:00", "di 12 jan 10:00"):
+        assert line in text.replace(".", "")
+    [ics] = [part for part in received.iter_attachments() if part.get_content_type() == "text/calendar"]
+    events = icalendar.Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert sorted(event.decoded("dtstart") for event in events) == sorted(starts)
+    with app.app_context():  # reminders stay one per appointment
+        assert db.session.scalar(select(func.count(Message.id)).where(Message.kind == MessageKind.REMINDER)) == 9
+
+
+def test_one_time_that_is_no_longer_free_books_none_of_the_series(app, agenda, weekdays_only):
+    wanted = first_booking(app, agenda, weekdays_only)
+    with time_machine.travel(NOW), app.app_context():
+        starts = [p.start for p in series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))]
+        booking.book(booking.Booking(client_id=make_client(app, email="first@example.nl"),
+                                     practitioner_id=weekdays_only, appointment_type_id=agenda.treatment,
+                                     location_id=agenda.location, start=starts[6]), TZ)  # someone takes the 7th
+        before = db.session.scalar(select(func.count(Appointment.id)))
+        with pytest.raises(FieldError) as refused:
+            series.book_series(wanted, starts, TZ)
+        assert "31-12-2026 10:30" in str(refused.value.message)
+        assert db.session.scalar(select(func.count(Appointment.id))) == before
+        assert db.session.scalar(select(func.count(AppointmentSeries.id))) == 0
+
+
+def test_cancelling_this_and_the_following_leaves_the_earlier_ones_and_sends_one_notice(
+        app, agenda, weekdays_only, smtp_server):
+    use_smtp(app, smtp_server)
+    wanted = first_booking(app, agenda, weekdays_only)
+    with time_machine.travel(NOW), app.app_context():
+        starts = [p.start for p in series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))]
+        booked = [a.id for a in series.book_series(wanted, starts, TZ)]
+        assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    desk_user = make_user(app, Role.STAFF)
+    with time_machine.travel(NOW + timedelta(hours=1)):
+        desk = log_in(app.test_client(), desk_user)
+        panel = desk.get(f"/agenda/appointments/{booked[4]}").get_data(as_text=True)
+        assert 'data-test="series"' in panel and "5 / 9" in panel
+        response = desk.post(f"/agenda/appointments/{booked[4]}/cancel", data={"csrf_token": csrf_token(desk),
+                                                                               "scope": "following"},
+                             headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        with app.app_context():
+            statuses = [db.session.get(Appointment, i).status for i in booked]
+            assert statuses == [AppointmentStatus.BOOKED] * 4 + [AppointmentStatus.CANCELLED] * 5
+            assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1  # one notice for five
+            assert db.session.scalar(select(func.count(Message.id)).where(
+                Message.kind == MessageKind.REMINDER, Message.status == MessageStatus.PLANNED)) == 4
+    notice = smtp_server.inbox.messages[-1]
+    text = notice.get_body(("plain",)).get_content()
+    assert notice["Subject"].startswith("5 afspraken geannuleerd")
+    assert "di 29 dec" in text.replace(".", "") and "di 22 dec" not in text.replace(".", "")
