@@ -1,11 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..clients.forms import channel_choices
 from ..enums import Channels
+from ..series import MOST, Rhythm
 from ..web import MAX_ID, in_calendar
 
 
@@ -40,3 +42,35 @@ class AppointmentForm(FlaskForm):
         for field, stored in zip((self.confirmation_channels, self.reminder_channels), stored_channels):
             missing = stored not in {choice.value for choice in channels}
             field.choices = [*channels, SelectChoice(stored.value, stored.label)] if missing else channels
+
+
+class SeriesForm(FlaskForm):
+    """The rhythm of a treatment series; the first appointment comes from the booking form beside it."""
+
+    class Meta:
+        csrf = False  # posted with the booking form, whose token is checked
+
+    every = IntegerField(_l("Every"), default=1, validators=[
+        InputRequired(_l("Enter a number.")), NumberRange(1, 8, _l("Enter %(min)d to %(max)d."))])
+    unit = SelectField(_l("Unit"), default="weeks", choices=[("weeks", _l("weeks")), ("days", _l("days"))])
+    weekdays = SelectMultipleField(_l("On"), coerce=int, validators=[Optional()],
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    count = IntegerField(_l("Number of appointments"), validators=[
+        Optional(), NumberRange(2, MOST, _l("Enter %(min)d to %(max)d."))])
+    until = DateField(_l("Or until"), validators=[Optional(), in_calendar])
+
+    def __init__(self, *args, weekday_names: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weekdays.choices = [SelectChoice(number, name) for number, name in weekday_names.items()]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if (self.count.data is None) == (self.until.data is None):
+            self.count.errors = [*self.count.errors, _l("Give a number of appointments or an end date, not both.")]
+            return False
+        return True
+
+    def rhythm(self) -> Rhythm:
+        return Rhythm(every=self.every.data, weekly=self.unit.data == "weeks",
+                      weekdays=frozenset(self.weekdays.data or ()), count=self.count.data, until=self.until.data)

@@ -13,13 +13,13 @@ from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..messages.log import load_for_appointment
-from ..models import Appointment, Client, Practice
+from ..models import Appointment, AppointmentType, Client, Practice, Practitioner
 from ..rescheduling import online_cancellation_of
-from ..web import day_argument, id_argument, show_error
+from ..web import day_argument, id_argument, show_error, weekday_names
 from . import series, services
 from .free import load_free_times
 from .grid import load_day_list, load_grid
-from .forms import AppointmentForm
+from .forms import AppointmentForm, SeriesForm
 from .grid_html import grid_body
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -85,6 +85,57 @@ def appointment(appointment_id):
     if request.method == "POST":
         return _form_panel(form, current)
     return _panel(current, form=form)
+
+
+@bp.post("/series")
+def series_panel():
+    """"Repeat as a series" from the booking panel: the rhythm; its times with what collides and the nearest free
+    alternative (action=preview); then every time chosen booked at once (action=book), or none."""
+    practice, now = Practice.current(), datetime.now(UTC)
+    form, rhythm_form = _form(None), SeriesForm(weekday_names=weekday_names())
+    action = request.form.get("action")
+    proposals, problem, booking = None, None, None
+    if action is None:  # just opened: the first day's weekday, nine times
+        day = form.day.data
+        rhythm_form.weekdays.data, rhythm_form.count.data = ([day.weekday()] if day else []), 9
+        return _series_panel(form, rhythm_form)
+    if not (form.validate_on_submit() and rhythm_form.validate()):
+        return _series_panel(form, rhythm_form, status=422)
+    try:
+        booking = _booking(form)
+        if action == "book":
+            booked = series.book_series(booking, _chosen_starts(practice.timezone), practice.timezone)
+            return _panel(booked[0], saved=True)
+        proposals = series.propose(booking, rhythm_form.rhythm(), practice, now)
+    except FieldError as refused:
+        problem = refused.message
+        if action == "book" and booking is not None:
+            proposals = series.propose(booking, rhythm_form.rhythm(), practice, now)
+    return _series_panel(form, rhythm_form, proposals=proposals, problem=problem, status=422 if problem else 200)
+
+
+def _chosen_starts(tz: str) -> list:
+    """The times ticked in the list, as the receptionist left or changed them (local, from datetime-local inputs)."""
+    starts = []
+    for number in request.form.getlist("include"):
+        try:
+            wall = datetime.fromisoformat(request.form.get(f"start-{number}", ""))
+        except ValueError:
+            raise FieldError(_("Enter a date and time for each appointment you keep.")) from None
+        starts.append(existing_moment(wall.date(), wall.time(), tz, "start"))
+    return starts
+
+
+def _series_panel(form, rhythm_form, *, proposals=None, problem=None, status=200):
+    client = db.session.get(Client, form.client_id.data) if form.client_id.data and not form.client_id.errors else None
+    return render_fragment("agenda/_series.html", status, form=form, rhythm_form=rhythm_form, client=client,
+                           proposals=proposals, problem=problem, zone=localtime.zone(Practice.current().timezone),
+                           chosen_type=_chosen(AppointmentType, form.appointment_type_id),
+                           chosen_practitioner=_chosen(Practitioner, form.practitioner_id))
+
+
+def _chosen(model, field):
+    return db.session.get(model, field.data) if isinstance(field.data, int) and not field.errors else None
 
 
 @bp.get("/free-times")

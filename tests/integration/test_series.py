@@ -2,6 +2,7 @@
 and their nearest alternatives are proposed before anything is stored; all nine are booked in one transaction (or
 none); the client gets one confirmation with every date and one calendar file; "this and the following" cancels the
 rest with one notice."""
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,3 +137,37 @@ def test_cancelling_this_and_the_following_leaves_the_earlier_ones_and_sends_one
     text = notice.get_body(("plain",)).get_content()
     assert notice["Subject"].startswith("5 afspraken geannuleerd")
     assert "di 29 dec" in text.replace(".", "") and "di 22 dec" not in text.replace(".", "")
+
+
+def test_the_desk_repeats_a_booking_as_a_series_checks_the_times_and_books_the_ticked_ones(app, agenda, weekdays_only):
+    client_id = make_client(app, email="desk@example.nl", first_name="Bram")
+    desk_user = make_user(app, Role.STAFF)
+    form = {"client_id": str(client_id), "practitioner_id": str(weekdays_only), "appointment_type_id": str(agenda.treatment),
+            "location_id": str(agenda.location), "day": TUESDAY.isoformat(), "time": "10:00", "notes": "",
+            "confirmation_channels": "", "reminder_channels": ""}
+    with time_machine.travel(NOW):
+        desk = log_in(app.test_client(), desk_user)
+        token = {"csrf_token": csrf_token(desk)}
+        opened = desk.post("/agenda/series", data=form | token, headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert 'data-test="series-panel"' in opened and "Bram" in opened
+        rhythm = {"every": "1", "unit": "weeks", "weekdays": ["1", "4"], "count": "9"}
+        both = desk.post("/agenda/series", data=form | token | rhythm | {"until": "2027-02-01", "action": "preview"},
+                         headers={"HX-Request": "true"})
+        assert both.status_code == 422 and "not both" in both.get_data(as_text=True)
+        preview = desk.post("/agenda/series", data=form | token | rhythm | {"action": "preview"},
+                            headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert preview.count('data-test="series-time"') == 9
+        assert preview.count('data-problem="public holiday"') == 2 and preview.count('data-problem="time off"') == 2
+        assert 'value="2026-12-24T10:00"' in preview  # Christmas moved to the day before
+        with app.app_context():
+            assert db.session.scalar(select(func.count(Appointment.id))) == 0  # nothing is stored by looking
+        starts = dict(re.findall(r'name="start-(\d+)"[^>]*value="([^"]+)"', preview))
+        starts["2"] = "2026-12-18T11:30"  # the receptionist moves the second one
+        chosen = {f"start-{n}": value for n, value in starts.items()} | {
+            "include": [n for n in starts if n != "9"], "action": "book"}  # and drops the last
+        booked = desk.post("/agenda/series", data=form | token | rhythm | chosen, headers={"HX-Request": "true"})
+        assert booked.status_code == 200 and 'data-test="series"' in booked.get_data(as_text=True)
+    with app.app_context():
+        starts_booked = [localtime.local(start, TZ).strftime("%d-%m %H:%M") for start in db.session.scalars(
+            select(Appointment.start).where(Appointment.client_id == client_id).order_by(Appointment.start))]
+        assert len(starts_booked) == 8 and "18-12 11:30" in starts_booked and "12-01 10:00" not in starts_booked
