@@ -163,6 +163,36 @@ def cancel(appointment: Appointment, scope: Scope) -> list[Appointment]:
     return cancelled
 
 
+def move(appointment: Appointment, booking: services.Booking, scope: Scope, tz: str) -> list[Appointment]:
+    """Change one appointment (its own notice), or with it the following ones of its series or the whole series:
+    each moved by the same time, to the same practitioner, type and location; all checked and stored in one
+    transaction, or FieldError (naming the time) and none changed. The client gets the series' confirmation anew,
+    with every date as it now stands."""
+    if scope == Scope.ONE or appointment.series_id is None:
+        return [services.change(appointment, booking, tz)]
+    services.refuse_unless_changeable(appointment)
+    shift = booking.start - appointment.start
+    query = select(Appointment).where(Appointment.series_id == appointment.series_id,
+                                      Appointment.status == AppointmentStatus.BOOKED).order_by(Appointment.start)
+    if scope == Scope.FOLLOWING:
+        query = query.where(Appointment.start >= appointment.start)
+    targets = db.session.scalars(query).all()
+    before = [services.Freed(each.practitioner_id, each.location_id, each.start) for each in targets]
+    for each in targets if shift < timedelta(0) else reversed(targets):  # none steps on one not yet moved
+        moved_to = each.start + shift
+        notes = booking.notes if each.id == appointment.id else each.notes
+        try:
+            services.apply_booking(each, replace(booking, client_id=each.client_id, start=moved_to, notes=notes), tz)
+        except FieldError as problem:
+            db.session.rollback()
+            raise FieldError(_l("%(moment)s: %(problem)s", moment=f"{localtime.local(moved_to, tz):%d-%m-%Y %H:%M}",
+                                problem=problem.message)) from None
+        db.session.flush()
+        audit.record(AuditAction.APPOINTMENT_MOVED, each.id, f"series: {scope} · {services.described(each, tz)}")
+    _commit_with_notice(targets[0], MessageKind.SERIES_CONFIRMATION, targets, freed=before)
+    return targets
+
+
 def position_of(appointment: Appointment) -> tuple[int, int] | None:
     """Which of its series the appointment is (1-based) and how many the series holds, not counting cancelled ones
     other than itself; None outside a series."""

@@ -76,7 +76,7 @@ def appointment(appointment_id):
     form = _form(current)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.change(current, _booking(form), Practice.current().timezone)
+            series.move(current, _booking(form), _scope(), Practice.current().timezone)
         except FieldError as problem:
             _show(form, problem)
         else:
@@ -162,11 +162,16 @@ def day_list():
 def cancel(appointment_id):
     """Cancel the appointment; one of a series with the following ones or the whole series (`scope`)."""
     current = db.get_or_404(Appointment, appointment_id)
+    scope = _scope()
+    return _action(current, lambda: series.cancel(current, scope))
+
+
+def _scope() -> series.Scope:
+    """Which appointments of a series a change is for (this one unless the form says otherwise); 400 if unknown."""
     try:
-        scope = series.Scope(request.form.get("scope") or series.Scope.ONE)
+        return series.Scope(request.form.get("scope") or series.Scope.ONE)
     except ValueError:
         abort(400)
-    return _action(current, lambda: series.cancel(current, scope))
 
 
 @bp.post("/appointments/<int:appointment_id>/no-show")
@@ -286,7 +291,8 @@ def _form_panel(form: AppointmentForm, current: Appointment | None):
     status = 422 if form.errors or form.form_errors else 200
     context = _agenda(_state()) if not is_htmx() else {}
     return render_page("agenda/agenda.html", "agenda/_panel.html", status, panel="agenda/_panel.html", form=form,
-                       appointment=current, client=client, **context | _form_free_times(form, current))
+                       appointment=current, client=client, series_position=current and series.position_of(current),
+                       **context | _form_free_times(form, current))
 
 
 def _panel(current: Appointment, *, saved=False, form=None, status=200, action_error=None):

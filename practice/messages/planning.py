@@ -66,14 +66,16 @@ def plan_series_notice(appointment: Appointment, kind: MessageKind, now: datetim
         update(Message).where(Message.appointment_id.in_(series), Message.status == MessageStatus.PLANNED,
                               Message.kind.in_(SERIES_KINDS))
         .values(status=MessageStatus.WITHDRAWN, status_at=now).returning(Message.kind)).all()
+    first_booked = db.session.scalar(select(Appointment).where(
+        Appointment.series_id == appointment.series_id, Appointment.status == AppointmentStatus.BOOKED)
+        .order_by(Appointment.start).limit(1))
     if kind == MessageKind.SERIES_CANCELLED and MessageKind.SERIES_CONFIRMATION in withdrawn and not any(
             _told(appointment_id) for appointment_id in db.session.scalars(series)):
-        remaining = db.session.scalar(select(Appointment).where(
-            Appointment.series_id == appointment.series_id, Appointment.status == AppointmentStatus.BOOKED)
-            .order_by(Appointment.start).limit(1))
-        if remaining is None:
+        kind = MessageKind.SERIES_CONFIRMATION  # never told of the series: only what is still booked
+    if kind == MessageKind.SERIES_CONFIRMATION:  # it lists them all, from the first one still booked
+        if first_booked is None:
             return []
-        appointment, kind = remaining, MessageKind.SERIES_CONFIRMATION
+        appointment = first_booked
     return [_plan(appointment, kind, channel, due=due, key=f"{appointment.id}:{kind}:{channel}:{now.isoformat()}")
             for channel in appointment.confirmation_channels.channels]
 

@@ -171,3 +171,30 @@ def test_the_desk_repeats_a_booking_as_a_series_checks_the_times_and_books_the_t
         starts_booked = [localtime.local(start, TZ).strftime("%d-%m %H:%M") for start in db.session.scalars(
             select(Appointment.start).where(Appointment.client_id == client_id).order_by(Appointment.start))]
         assert len(starts_booked) == 8 and "18-12 11:30" in starts_booked and "12-01 10:00" not in starts_booked
+
+
+def test_moving_this_and_the_following_shifts_them_together_and_sends_the_series_confirmation_once(
+        app, agenda, weekdays_only, smtp_server):
+    use_smtp(app, smtp_server)
+    wanted = first_booking(app, agenda, weekdays_only)
+    rhythm = Rhythm(every=1, weekly=True, weekdays=frozenset({1}), count=4)  # four Tuesdays (the last one away)
+    with time_machine.travel(NOW), app.app_context():
+        booked = [a.id for a in series.book_series(wanted, [
+            p.start for p in series.propose(wanted, rhythm, Practice.current(), datetime.now(UTC))], TZ)]
+        assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    desk_user = make_user(app, Role.STAFF)
+    with time_machine.travel(NOW + timedelta(hours=1)):
+        desk = log_in(app.test_client(), desk_user)
+        form = {"client_id": "1", "practitioner_id": str(weekdays_only), "appointment_type_id": str(agenda.treatment),
+                "location_id": str(agenda.location), "day": "2026-12-22", "time": "14:00", "notes": "",
+                "confirmation_channels": "email", "reminder_channels": "email", "scope": "following"}
+        moved = desk.post(f"/agenda/appointments/{booked[1]}", data=form | {"csrf_token": csrf_token(desk)},
+                          headers={"HX-Request": "true"})
+        assert moved.status_code == 200, moved.get_data(as_text=True)
+        with app.app_context():
+            assert [localtime.local(db.session.get(Appointment, i).start, TZ).strftime("%d-%m %H:%M")
+                    for i in booked] == ["15-12 10:00", "22-12 14:00", "29-12 14:00", "31-12 14:00"]  # the 4th was the alternative
+            assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1  # one message for the change
+    again = smtp_server.inbox.messages[-1]
+    assert again["Subject"].startswith("Bevestiging van uw 4 afspraken vanaf dinsdag 15 december")
+    assert "di 29 dec 14:00" in again.get_body(("plain",)).get_content().replace(".", "")
