@@ -18,6 +18,7 @@ from .enums import AppointmentStatus, Channel, Channels, ConsentSource, MessageK
 from .models import (
     Appointment, AppointmentType, Client, ConsentEvent, Location, Message, OnlineMove, Practice, Practitioner, User, WorkingHours, utcnow,
 )
+from .waiting.models import WaitingEntry
 
 OWNER_EMAIL, STAFF_EMAIL, DEMO_PASSWORD = "owner@example.com", "desk@example.com", "practice-demo"
 
@@ -113,6 +114,10 @@ def load_demo(today: date, seed: int = 7, country: str = "NL") -> None:
                     _fill_block(rng, day, hours, practitioner, types, clients, zone)
     db.session.flush()
     _load_history(rng, first, practice, practitioners, types, clients, desk, zone, utcnow())
+    for n, client in enumerate(rng.sample(clients, 4)):  # waiting for an earlier time, the longest first
+        db.session.add(WaitingEntry(client=client, practitioner=practitioners[n % 2] if n % 3 else None,
+                                    appointment_type=types[1], location=centre, weekdays=0b11111 if n % 2 else 0,
+                                    expires_on=today + timedelta(weeks=6), created_at=utcnow() - timedelta(days=9 - n)))
     db.session.commit()
     replan_upcoming_reminders(utcnow())
 

@@ -52,7 +52,8 @@ class SeriesForm(FlaskForm):
 
     every = IntegerField(_l("Every"), default=1, validators=[
         InputRequired(_l("Enter a number.")), NumberRange(1, 8, _l("Enter %(min)d to %(max)d."))])
-    unit = SelectField(_l("Unit"), default="weeks", choices=[("weeks", _l("weeks")), ("days", _l("days"))])
+    unit = SelectField(_l("Unit"), default="weeks", choices=[SelectChoice("weeks", _l("weeks")),
+                                                             SelectChoice("days", _l("days"))])
     weekdays = SelectMultipleField(_l("On"), coerce=int, validators=[Optional()],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     count = IntegerField(_l("Number of appointments"), validators=[
