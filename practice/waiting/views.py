@@ -83,9 +83,11 @@ def take(token):
     if request.method == "POST":
         try:
             services.take_offer(found, now)
-        except services.OfferGone:
+        except services.OfferGone:  # to someone else, expired, or taken already by this client (a second tap)
             db.session.refresh(found)
-            return render_template("waiting/offer.html", offer=found, outcome=OfferOutcome.GONE, now=now), 409
+            outcome = services.outcome_for_client(found, now)
+            return render_template("waiting/offer.html", offer=found, outcome=outcome, now=now), (
+                200 if outcome == OfferOutcome.TAKEN else 409)
         db.session.refresh(found)
         return render_template("waiting/offer.html", offer=found, outcome=OfferOutcome.TAKEN, now=now, taken=True)
     return render_template("waiting/offer.html", offer=found, outcome=services.outcome_for_client(found, now), now=now)

@@ -113,7 +113,7 @@ def test_an_invalid_sender_id_is_refused_and_nothing_changes(app, owner_browser)
     with app.app_context():
         assert Practice.current().sms_sender_id == "" and not Practice.current().sms_enabled
     response = post(owner_browser, "/settings/messaging", sms_enabled="y", sms_sender_id="+31201234567",
-                    sms_price_cents="8", confirmation_email="y")
+                    sms_price_cents="8", confirmation_email="y", notice_delay_minutes="3")
     assert response.status_code == 302
     with app.app_context():
         practice = Practice.current()

@@ -117,6 +117,9 @@ def test_three_waiting_clients_take_a_freed_time_at_once_and_exactly_one_gets_it
         assert db.session.scalar(select(WaitingOffer.appointment_id).where(
             WaitingOffer.outcome == OfferOutcome.TAKEN)) == taken.id
     assert sorted(outcome for _, outcome in offered(app)) == sorted([OfferOutcome.TAKEN] + [OfferOutcome.GONE] * 2)
+    [(_, winner_opener, winner_url, winner_token)] = [p for p in prepared if p[0] == winner]
+    second_tap = winner_opener.open(winner_url, data=urllib.parse.urlencode({"csrf_token": winner_token}).encode())
+    assert second_tap.status == 200 and 'data-test="taken"' in second_tap.read().decode()  # still theirs, once
     assert send_due(app) == 1  # the winner's confirmation
     [confirmation] = [m for m in smtp_server.inbox.to(winner) if m["Subject"].startswith("Bevestiging")]
     assert "10:00" in confirmation.get_body(("plain",)).get_content()

@@ -31,7 +31,7 @@ def test_every_standard_template_renders_with_sample_data_and_its_html_has_break
     with app.test_request_context():
         practice = Practice.current()
         kinds = [(kind, channel) for (kind, channel, lang) in DEFAULTS if lang == language]
-        assert len(kinds) == 10  # every kind on every channel it has, in this language too
+        assert len(kinds) == 14  # every kind on every channel it has, in this language too
         for kind, channel in kinds:
             slot = editor.Slot(kind, channel, language)
             shown = editor.preview(slot, editor.load_source(slot), practice)
