@@ -54,6 +54,13 @@ def first_booking(app, agenda, practitioner_id, email="reeks@example.nl") -> boo
                            location_id=agenda.location, start=at(TUESDAY, 10))
 
 
+def book_proposed(app, wanted: booking.Booking, rhythm: Rhythm = TWICE_A_WEEK) -> tuple[list[datetime], list[int]]:
+    """The series as proposed, booked: its starts and the appointments' ids."""
+    with time_machine.travel(NOW), app.app_context():
+        starts = [p.start for p in series.propose(wanted, rhythm, Practice.current(), datetime.now(UTC))]
+        return starts, [appointment.id for appointment in series.book_series(wanted, starts, TZ)]
+
+
 def test_nine_twice_a_week_across_the_holidays_and_time_off_propose_the_nearest_free_alternatives(
         app, agenda, weekdays_only):
     wanted = first_booking(app, agenda, weekdays_only)
@@ -78,10 +85,10 @@ def test_the_series_is_booked_in_one_transaction_with_one_confirmation_and_one_c
         app, agenda, weekdays_only, smtp_server):
     use_smtp(app, smtp_server)
     wanted = first_booking(app, agenda, weekdays_only)
+    starts, booked = book_proposed(app, wanted)
+    assert len(booked) == 9
     with time_machine.travel(NOW), app.app_context():
-        starts = [p.start for p in series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))]
-        booked = series.book_series(wanted, starts, TZ)
-        assert len(booked) == 9 and len({a.series_id for a in booked}) == 1
+        assert len({db.session.get(Appointment, i).series_id for i in booked}) == 1
         assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1  # one confirmation, not nine
     [received] = smtp_server.inbox.messages
     text = received.get_body(("plain",)).get_content()
@@ -113,10 +120,8 @@ def test_one_time_that_is_no_longer_free_books_none_of_the_series(app, agenda, w
 def test_cancelling_this_and_the_following_leaves_the_earlier_ones_and_sends_one_notice(
         app, agenda, weekdays_only, smtp_server):
     use_smtp(app, smtp_server)
-    wanted = first_booking(app, agenda, weekdays_only)
+    _, booked = book_proposed(app, first_booking(app, agenda, weekdays_only))
     with time_machine.travel(NOW), app.app_context():
-        starts = [p.start for p in series.propose(wanted, TWICE_A_WEEK, Practice.current(), datetime.now(UTC))]
-        booked = [a.id for a in series.book_series(wanted, starts, TZ)]
         assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1
     desk_user = make_user(app, Role.STAFF)
     with time_machine.travel(NOW + timedelta(hours=1)):
@@ -176,11 +181,9 @@ def test_the_desk_repeats_a_booking_as_a_series_checks_the_times_and_books_the_t
 def test_moving_this_and_the_following_shifts_them_together_and_sends_the_series_confirmation_once(
         app, agenda, weekdays_only, smtp_server):
     use_smtp(app, smtp_server)
-    wanted = first_booking(app, agenda, weekdays_only)
-    rhythm = Rhythm(every=1, weekly=True, weekdays=frozenset({1}), count=4)  # four Tuesdays (the last one away)
+    four_tuesdays = Rhythm(every=1, weekly=True, weekdays=frozenset({1}), count=4)  # the last one away
+    _, booked = book_proposed(app, first_booking(app, agenda, weekdays_only), four_tuesdays)
     with time_machine.travel(NOW), app.app_context():
-        booked = [a.id for a in series.book_series(wanted, [
-            p.start for p in series.propose(wanted, rhythm, Practice.current(), datetime.now(UTC))], TZ)]
         assert sending.send_due(datetime.now(UTC) + timedelta(seconds=1)) == 1
     desk_user = make_user(app, Role.STAFF)
     with time_machine.travel(NOW + timedelta(hours=1)):
