@@ -266,3 +266,14 @@ def test_the_desk_puts_clients_on_the_list_offers_by_hand_and_sees_every_outcome
     assert taken
     assert desk.post(f"/waiting/{entry.id}/remove", data={"csrf_token": csrf_token(desk)}).status_code == 303
     assert 'data-test="waiting-entry"' not in desk.get("/waiting/").get_data(as_text=True)
+
+
+def test_a_client_who_cancels_online_frees_the_time_for_the_waiting_list(app, agenda, online):
+    from practice.public import services as public
+
+    appointment_id = book(app, agenda, TEN, email="leaving@example.nl")
+    wait(app, agenda, email="next@example.nl")
+    with app.app_context():
+        public.cancel_online(db.session.get(Appointment, appointment_id), "Verhuisd", Practice.current(),
+                             datetime.now(UTC))
+    assert offered(app) == [("next@example.nl", OfferOutcome.OPEN)]
