@@ -201,3 +201,27 @@ def test_moving_this_and_the_following_shifts_them_together_and_sends_the_series
     again = smtp_server.inbox.messages[-1]
     assert again["Subject"].startswith("Bevestiging van uw 4 afspraken vanaf dinsdag 15 december")
     assert "di 29 dec 14:00" in again.get_body(("plain",)).get_content().replace(".", "")
+
+
+def test_migrations_0015_to_0017_add_the_undo_window_waiting_list_and_series_and_go_back(empty_database_url):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from practice.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "HUEY_URL": "memory://"})
+    with app.app_context():
+        upgrade(revision="9b3e6f2a1c47")  # 0014, with the practice's row (0008 makes it)
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"waiting_entry", "waiting_offer", "appointment_series"} <= tables
+        practice = Practice.current()  # the practice that was there: the defaults
+        assert (practice.notice_delay_minutes, practice.offer_hours) == (3, 2)
+        db.session.close()
+        downgrade(revision="9b3e6f2a1c47")
+        tables = set(inspect(db.engine).get_table_names())
+        assert not {"waiting_entry", "waiting_offer", "appointment_series"} & tables
+        assert "notice_delay_minutes" not in {c["name"] for c in inspect(db.engine).get_columns("practice")}
+        assert "series_id" not in {c["name"] for c in inspect(db.engine).get_columns("appointment")}
+        upgrade()
+        db.engine.dispose()
