@@ -12,6 +12,7 @@ from .clients.views import bp as clients
 from .config import ROOT, instance_path, load_config, private_sqlite
 from .dashboard.views import bp as dashboard
 from .feed.views import bp as feed
+from .inbox.views import bp as inbox, callback as inbound
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .messages.views import bp as messages, callbacks
 from .public.views import bp as public
@@ -38,8 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
-    for blueprint in (auth, accounts, agenda, clients, waiting, messages, callbacks, public, feed, settings, dashboard,
-                      audit):
+    for blueprint in (auth, accounts, agenda, clients, waiting, inbox, messages, callbacks, inbound, public, feed,
+                      settings, dashboard, audit):
         app.register_blueprint(blueprint)
     waiting_offers.init_app(app)
     tasks = Tasks(app)

@@ -125,6 +125,9 @@ def load_config(environ=os.environ) -> dict:
         # Where delivery reports may come from (the gateway's addresses, comma-separated): a report URL that
         # leaked cannot be replayed from elsewhere.
         "SMS_REPORT_ADDRESSES": environ.get("SMS_REPORT_ADDRESSES", "127.0.0.1,::1"),
+        # The secret the gateway puts in every reply it passes on (Kannel's sms-service get-url, `key=`); empty: no
+        # replies are taken.
+        "SMS_INBOUND_SECRET": environ.get("SMS_INBOUND_SECRET", ""),
         # A message claimed longer ago than this belongs to a worker that died while sending it.
         "MESSAGE_CLAIM_SECONDS": float(environ.get("MESSAGE_CLAIM_SECONDS", "120")),
         # Messages a worker claims at once: small enough that its claims stay young while it sends them.

@@ -96,6 +96,7 @@ class ConsentSource(Labelled):
     PHONE = "phone", _l("By phone")
     PAPER = "paper", _l("On paper")
     ONLINE = "online", _l("Online")
+    SMS_REPLY = "sms_reply", _l("By SMS reply")
 
 
 class MessageKind(Labelled):
@@ -110,6 +111,8 @@ class MessageKind(Labelled):
     WAITING_LIST_OFFER = "waitlist_offer", _l("Waiting list offer")  # a freed time, to a client on the list
     SERIES_CONFIRMATION = "series_confirmation", _l("Confirmation of a series")  # every date in one message
     SERIES_CANCELLED = "series_cancelled", _l("Cancelled: several of a series")
+    SMS_STOPPED = "sms_stopped", _l("No more SMS (after STOP)")  # the one SMS after a STOP reply
+    ANSWER = "answer", _l("Answer from the inbox")  # a free SMS the desk wrote
 
     @property
     def to_the_practice(self) -> bool:
@@ -291,10 +294,13 @@ class AuditAction(Labelled):
                                     AuditSubject.APPOINTMENT)
     APPOINTMENT_NO_SHOW = "appointment_no_show", _l("Marked as no-show"), AuditSubject.APPOINTMENT
     CONFIRMATION_RESENT = "confirmation_resent", _l("Confirmation sent again"), AuditSubject.APPOINTMENT
+    APPOINTMENT_CONFIRMED_BY_CLIENT = ("appointment_confirmed_by_client", _l("Confirmed by the client (SMS reply)"),
+                                       AuditSubject.APPOINTMENT)
     CLIENT_CREATED = "client_created", _l("Client card created"), AuditSubject.CLIENT
     CLIENT_CHANGED = "client_changed", _l("Client card changed"), AuditSubject.CLIENT
     CONSENT_GRANTED = "consent_granted", _l("SMS consent registered"), AuditSubject.CLIENT
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("SMS consent withdrawn"), AuditSubject.CLIENT
+    SMS_ANSWERED = "sms_answered", _l("Answered an SMS reply"), AuditSubject.CLIENT
     WAITING_LIST_ADDED = "waiting_list_added", _l("Put on the waiting list"), AuditSubject.CLIENT
     WAITING_LIST_REMOVED = "waiting_list_removed", _l("Taken off the waiting list"), AuditSubject.CLIENT
     WAITING_LIST_OFFERED = "waiting_list_offered", _l("Offered a time from the waiting list"), AuditSubject.CLIENT

@@ -29,6 +29,9 @@ class Practice(db.Model):
     subdivision: Mapped[str | None] = mapped_column(String(16))
     sms_enabled: Mapped[bool] = mapped_column(default=False)
     sms_sender_id: Mapped[str] = mapped_column(String(16), default="")
+    sms_sender_number: Mapped[str] = mapped_column(String(16), default="")  # where the alphanumeric one is refused
+    sms_replies: Mapped[bool] = mapped_column(default=False)  # replies read: every SMS from the number
+    sms_reply_keywords: Mapped[str] = mapped_column(String(40), default="stop,confirm,decline")  # replies.Meaning
     sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
     confirmation_email: Mapped[bool] = mapped_column(default=True)
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
@@ -247,6 +250,7 @@ class Appointment(db.Model):
     # An owner booked it outside the practitioner's working hours on purpose.
     outside_hours: Mapped[bool] = mapped_column(default=False)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
+    confirmed_by_client_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # they replied yes to an SMS
     # The client's link to the public page: derived from this random nonce with the secret key, and found again
     # by its SHA-256, so the database never holds a usable link (links.py).
     link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
@@ -298,6 +302,7 @@ class Message(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
     account_link_id: Mapped[int | None] = mapped_column(ForeignKey("account_link.id"))  # an invitation, a reset
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("waiting_offer.id"))  # a freed time from the waiting list
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"))  # for a client, about no appointment
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
     recipient: Mapped[str] = mapped_column(String(254), default="")
@@ -332,6 +337,7 @@ class Message(db.Model):
     appointment: Mapped["Appointment | None"] = relationship()
     account_link: Mapped["AccountLink | None"] = relationship()  # noqa: F821 (accounts/models.py)
     offer: Mapped["WaitingOffer | None"] = relationship(back_populates="messages")  # noqa: F821 (waiting/models.py)
+    client: Mapped["Client | None"] = relationship()
     events: Mapped[list["MessageEvent"]] = relationship(back_populates="message", order_by="MessageEvent.id")
 
 

@@ -61,6 +61,7 @@ class ShownAppointment(NamedTuple):
     type_name: str
     moment: str  # the start in ISO 8601, for <time datetime>
     times: str  # "09:00–09:30" on the practice's wall clock
+    confirmed: bool  # the client replied yes to an SMS
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,13 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
     start, end = localtime.days_bounds(days[0], days[-1], tz)
     booked = {}  # by practitioner and local day; one over midnight on both days
     starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
-    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name in _load_shown(
+    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name, confirmed in _load_shown(
             start, end, practitioner_id=practitioner_id, location_id=location_id):
         placed = _placed(begins_at, ends_at, tz)
         starts.append(placed.first_minute)
         ends.append(placed.end_minute)
-        shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, placed.moment, placed.times)
+        shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, placed.moment, placed.times,
+                                 confirmed is not None)
         for day in placed.days:
             booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
     shown_people = {person for person, _ in booked}
@@ -147,7 +149,8 @@ def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, locatio
     load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
-               AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name)
+               AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name,
+               Appointment.confirmed_by_client_at)
         .join(Appointment.client).join(Appointment.appointment_type)
     )
     # All at once through the session's connection: the ORM's row processing cost more than the query.

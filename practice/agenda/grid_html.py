@@ -13,11 +13,12 @@ from markupsafe import Markup, escape
 from ..availability import BOOKED, FREE, TIME_OFF
 
 
-def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_show: str) -> Markup:
+def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_show: str, confirmed: str) -> Markup:
     """`grid`: agenda.grid.Grid; `appointment_url`: the address an appointment's id is appended to; `new_url`: the
-    booking panel's address; `time_off`, `no_show`: the words shown."""
+    booking panel's address; `time_off`, `no_show`, `confirmed`: the words shown."""
     time_off_cell = f'class="time-off" data-test="time-off"><span>{escape(time_off)}</span></td>'
     no_show_note = f" · {escape(no_show)}"
+    confirmed_mark = f' <span class="confirmed" title="{escape(confirmed)}" data-test="confirmed">✓</span>'
     lanes = {id(lane): (lane.day.isoformat(), lane.practitioner.id, escape(lane.practitioner.name))
              for lane in grid.lanes}  # each lane's day and practitioner, written once
     html = []
@@ -34,7 +35,8 @@ def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_sho
                 url = f"{appointment_url}{item.id}"
                 write(f'class="booked"><a class="appointment type-{item.appointment_type_id} status-{item.status}" '
                       f'href="{url}" hx-get="{url}" data-test="appointment"><time datetime="{item.moment}">'
-                      f'{item.times}</time>\n<strong>{escape(item.client_name)}</strong>\n<span>'
+                      f'{item.times}</time>{confirmed_mark if item.confirmed else ""}\n'
+                      f'<strong>{escape(item.client_name)}</strong>\n<span>'
                       f'{escape(item.type_name)}{no_show_note if item.status == "no_show" else ""}</span></a></td>')
             elif kind == FREE:
                 day, person, name = lanes[id(lane)]

@@ -221,7 +221,7 @@ def _agenda(state: dict) -> dict:
         "agenda_url": url_for("agenda.day", day=state["day"].isoformat(), **query),
         "grid_body": grid_body(grid, appointment_url=url_for("agenda.appointment", appointment_id=0)[:-1],
                                new_url=url_for("agenda.new_appointment"), time_off=_("Time off"),
-                               no_show=_("No-show")),
+                               no_show=_("No-show"), confirmed=_("Confirmed by the client")),
     }
 
 

@@ -13,10 +13,10 @@ from .. import search_index
 from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
-from ..enums import AuditAction, Channels, ConsentSource
+from ..enums import AuditAction, Channels
 from ..messages import log as message_log
-from ..columns import utcnow
 from ..models import Appointment, Client, ConsentEvent, Message, User
+from ..consent import ConsentChange, add_consent_event
 from ..search_text import terms_of
 
 # Types a number may have and still receive SMS: some countries cannot tell mobile from fixed line.
@@ -59,13 +59,6 @@ def readable_mobile(e164: str) -> str:
     if not e164:
         return ""
     return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-@dataclass(frozen=True)
-class ConsentChange:
-    granted: bool
-    source: ConsentSource
-    note: str
 
 
 @dataclass(frozen=True)
@@ -122,7 +115,7 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
     if new or changed:  # which fields, not their contents: the trail is no second copy of the card
         audit.record(AuditAction.CLIENT_CREATED if new else AuditAction.CLIENT_CHANGED, client.id, ", ".join(changed))
     if new and granted:
-        _add_consent_event(client, card.consent, by)
+        add_consent_event(client, card.consent, by)
     db.session.commit()
     return client
 
@@ -195,17 +188,6 @@ def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEv
         message = (_l("SMS consent is already registered.") if change.granted
                    else _l("There is no SMS consent to withdraw."))
         raise FieldError(message, "granted")
-    event = _add_consent_event(client, change, by)
+    event = add_consent_event(client, change, by)
     db.session.commit()
-    return event
-
-
-def _add_consent_event(client: Client, change: ConsentChange, by: User | None) -> ConsentEvent:
-    """The new state on the card and its event in the history, with who and when; the caller commits."""
-    event = ConsentEvent(client=client, granted=change.granted, source=change.source, note=change.note.strip(),
-                         recorded_by=by, recorded_at=utcnow())
-    client.sms_consent = change.granted
-    db.session.add(event)
-    audit.record(AuditAction.CONSENT_GRANTED if change.granted else AuditAction.CONSENT_WITHDRAWN, client.id,
-                 f"{change.source.value}: {change.note.strip()}", by=by)
     return event

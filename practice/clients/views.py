@@ -11,6 +11,8 @@ from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
+from ..consent import ConsentChange
+from ..inbox.services import load_for_client as load_replies
 from ..web import show_error, values_of
 from . import services
 from .forms import AUTOMATIC, ClientForm, ConsentForm
@@ -63,7 +65,7 @@ def consent(client_id):
     error = None
     if form.validate_on_submit():
         try:
-            services.record_consent(client, values_of(form, services.ConsentChange, granted=form.granted.data == "yes",
+            services.record_consent(client, values_of(form, ConsentChange, granted=form.granted.data == "yes",
                                                       source=ConsentSource(form.source.data)), current_user)
         except FieldError as problem:
             error = problem.message
@@ -92,7 +94,7 @@ def _edit(client: Client | None):
         try:
             card = values_of(form, services.ClientCard, confirmation_channels=_channels(form.confirmation_channels),
                              reminder_channels=_channels(form.reminder_channels),
-                             consent=services.ConsentChange(True, ConsentSource(form.consent_source.data), "")
+                             consent=ConsentChange(True, ConsentSource(form.consent_source.data), "")
                              if client is None and form.sms_consent.data else None)
             stored = services.store_client(client, card, region=settings.country, sms_enabled=settings.sms_enabled,
                                            by=current_user)
@@ -108,6 +110,7 @@ def _edit(client: Client | None):
     history = services.load_history(client.id, datetime.now(UTC), settings.timezone) if client else None
     return render_page("clients/card.html", "clients/_form.html", status, client=client, form=form,
                        consent_form=ConsentForm(formdata=None), history=history,
+                       replies=load_replies(client.id) if client else [],
                        trail=audit.load_for("client", client.id) if client else [])
 
 

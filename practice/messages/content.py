@@ -104,6 +104,13 @@ def render_message(message: Message, practice: Practice) -> dict | None:
         return account_message(message, practice)
     if message.kind == MessageKind.WAITING_LIST_OFFER:
         return offer_message(message, practice)
+    if message.kind == MessageKind.ANSWER:  # written by the desk, as it stands
+        return {"subject": "", "body": message.body}
+    if message.kind == MessageKind.SMS_STOPPED:
+        with force_locale(message.language):
+            return {"subject": "", "body": str(_(
+                "%(practice)s: you will get no more SMS from us. Changed your mind? Tell us at %(phone)s.",
+                practice=practice.name, phone=practice.phone))}
     appointment = message.appointment
     source = template_for(message.kind, message.channel, message.language, appointment.appointment_type_id)
     if source is None:

@@ -151,6 +151,20 @@ def plan_offer_message(offer, client: Client, channel: Channel, now: datetime) -
     return message
 
 
+def plan_client_sms(client: Client, kind: MessageKind, now: datetime, body: str = "",
+                    appointment: Appointment | None = None) -> Message:
+    """An SMS to a client about no change of an appointment: the last one after a STOP, or the desk's answer to a
+    reply (`body`, as written). Due now; not committed."""
+    message = Message(dedupe_key=f"client:{client.id}:{kind}:{now.isoformat()}", client=client, appointment=appointment,
+                      kind=kind, channel=Channel.SMS, due_at=now, language=client.language, status=MessageStatus.PLANNED,
+                      status_at=now, recipient=client.mobile, body=body)
+    reason = reason_not_to_send(message, Practice.current())
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    return message
+
+
 def practice_language(practice: Practice) -> str:
     return {"NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LU": "de"}.get(practice.country, "en")
 
@@ -227,7 +241,8 @@ def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -
     if channel == Channel.SMS:
         return [(NotSentReason.CHANNEL_OFF, not practice.sms_enabled or (change and not practice.confirmation_sms)),
                 (NotSentReason.NO_MOBILE, client.mobile == ""),
-                (NotSentReason.NO_CONSENT, client.sms_consent == False)]  # noqa: E712 (a comparison SQL reads too)
+                # The one SMS after a STOP says that no more will come: it goes without the consent it withdrew.
+                (NotSentReason.NO_CONSENT, kind != MessageKind.SMS_STOPPED and client.sms_consent == False)]  # noqa: E712
     return [(NotSentReason.CHANNEL_OFF, change and not practice.confirmation_email),
             (NotSentReason.NO_EMAIL, client.email == "")]
 
@@ -247,7 +262,7 @@ def client_of(message: Message) -> Client | None:
     the practice)."""
     if message.appointment is not None:
         return message.appointment.client
-    return message.offer.entry.client if message.offer is not None else None
+    return message.offer.entry.client if message.offer is not None else message.client
 
 
 def reaches(kind: MessageKind, channel: Channel, practice: Practice):

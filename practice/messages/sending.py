@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, case, insert, inspect, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import sms as sms_rules
+from ..sender_rules import sender_for
 from .. import templating
 from ..channels.email import AddressProblem, PermanentFailure, TemporaryFailure
 from ..channels.outcome import OutcomeUnknown
@@ -124,7 +125,7 @@ def _send_claimed(message_ids: list[int], now: datetime) -> int:
                  appointment_path.selectinload(Appointment.appointment_type),
                  appointment_path.selectinload(Appointment.practitioner),
                  appointment_path.selectinload(Appointment.location), selectinload(Message.account_link),
-                 selectinload(Message.offer))
+                 selectinload(Message.offer), selectinload(Message.client))
         .execution_options(populate_existing=True)).all()  # fresh: the claim was a bulk update
     practice, events = Practice.current(), []
     for message in messages:
@@ -178,7 +179,9 @@ def _compose(message: Message, practice: Practice, events: list[dict]):
             return email_of(message, content, practice)
         measured = sms_rules.measure(content["body"])
         message.segments, message.encoding = measured.segments, measured.encoding
-        return Sms(str(message.id), message.recipient, practice.sms_sender, content["body"],
+        sender = sender_for(message.recipient, practice.sms_sender, practice.sms_sender_number,
+                            replies_on=practice.sms_replies)
+        return Sms(str(message.id), message.recipient, sender, content["body"],
                    measured.encoding == "UCS-2")
     except templating.TemplateProblem as problem:
         _not_sent(events, message, NotSentReason.TEMPLATE_ERROR, str(problem))

@@ -6,13 +6,14 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, ColorField, DateField, EmailField, Form, FormField, IntegerField, SelectField, StringField,
-    TimeField,
+    BooleanField, ColorField, DateField, EmailField, Form, FormField, IntegerField, SelectField, SelectMultipleField,
+    StringField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import schedule, sms
 from ..models import LONGEST_APPOINTMENT_MINUTES
@@ -108,9 +109,23 @@ class MessagingForm(ReminderSlots, FlaskForm):
         InputRequired(_l("Enter a number of minutes.")), NumberRange(0, 60, _l("Enter %(min)d to %(max)d minutes."))])
     sms_enabled = BooleanField(_l("SMS through the gateway"))
     sms_sender_id = StringField(_l("Sender ID"), validators=[Optional(), Length(max=16)])
+    sms_sender_number = StringField(_l("Numeric sender"), validators=[Optional(), Length(max=16)])
+    sms_replies = BooleanField(_l("Read the clients' replies"))
+    sms_reply_keywords = SelectMultipleField(_l("What a reply does by itself"), validators=[Optional()], choices=[
+        SelectChoice("stop", _l("STOP (STOPP, ARRÊT, STOPPEN) withdraws the SMS consent")),
+        SelectChoice("confirm", _l("JA (YES, OUI, JA BITTE) confirms the appointment")),
+        SelectChoice("decline", _l("NEE (NO, NON, NEIN) asks to cancel: it waits in the inbox with one-click cancel"))],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     sms_price_cents = IntegerField(_l("Price per delivered SMS segment, in euro cents"), validators=[
         InputRequired(_l("Enter the price per segment in cents.")),
         NumberRange(0, 100, _l("Enter a price from %(min)d to %(max)d cents."))])
+
+    def validate_sms_sender_number(self, field):
+        field.data = (field.data or "").strip().replace(" ", "")
+        if field.data and not (field.data.lstrip("+").isdigit() and sms.is_valid_sender_id(field.data.lstrip("+"))):
+            raise ValidationError(_l("A numeric sender is a phone number of up to 16 digits, e.g. +31201234567."))
+        if self.sms_replies.data and not field.data:
+            raise ValidationError(_l("Replies only reach a number: enter the numeric sender to read replies."))
 
     def validate_sms_sender_id(self, field):
         field.data = (field.data or "").strip()

@@ -35,6 +35,9 @@ class MessagingSettings:
     notice_delay_minutes: int
     sms_enabled: bool
     sms_sender_id: str
+    sms_sender_number: str
+    sms_replies: bool
+    sms_reply_keywords: str  # replies.Meaning values, comma-separated
     sms_price_cents: int
     reminder_rules: str  # schedule.rules_to_text
 
@@ -112,6 +115,8 @@ def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
     practice.notice_delay_minutes = settings.notice_delay_minutes
     practice.reminder_rules = settings.reminder_rules
     practice.sms_enabled, practice.sms_sender_id = settings.sms_enabled, settings.sms_sender_id.strip()
+    practice.sms_sender_number, practice.sms_replies = settings.sms_sender_number, settings.sms_replies
+    practice.sms_reply_keywords = settings.sms_reply_keywords
     practice.sms_price_cents = settings.sms_price_cents
     audit.record(AuditAction.SETTINGS_CHANGED, None, "messages and reminders")
     db.session.commit()

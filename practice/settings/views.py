@@ -9,6 +9,7 @@ from wtforms.validators import ValidationError
 from sqlalchemy import select
 
 from .. import catalogue, schedule
+from ..sender_rules import sender_for
 from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
@@ -46,13 +47,17 @@ def messaging():
     form = MessagingForm(obj=current)
     if request.method == "GET":
         form.show_rules(schedule.rules_from_text(current.reminder_rules))
+        form.sms_reply_keywords.data = current.sms_reply_keywords.split(",")
     if form.validate_on_submit() and (rules := _rules_or_none(form)) is not None:
         services.store_messaging(current, values_of(form, services.MessagingSettings,
-                                                    reminder_rules=schedule.rules_to_text(rules)))
+                                                    reminder_rules=schedule.rules_to_text(rules),
+                                                    sms_reply_keywords=",".join(form.sms_reply_keywords.data or [])))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
+    senders = {example: sender_for(example, current.sms_sender, current.sms_sender_number,
+                                   replies_on=current.sms_replies) for example in ("+31612345678", "+32470123456")}
     return render_page("settings/messaging.html", "settings/_messaging_form.html", _status(form), form=form,
-                       gateway=current_app.extensions["practice.sms_gateway"].name,
+                       gateway=current_app.extensions["practice.sms_gateway"].name, senders=senders,
                        country=country_name(current.country))
 
 
