@@ -69,6 +69,13 @@ def replies(app) -> list[InboundSms]:
         return found
 
 
+def says(app, phone, sender: str, text: str) -> None:
+    """A phone sends the practice a text, and the app has it (fakesmsc reads the next line only once the last went)."""
+    before = len(replies(app))
+    phone.says(sender, PRACTICE_NUMBER, text)
+    wait_for(lambda: len(replies(app)) == before + 1, what=f"the reply {text!r}")
+
+
 def send_reminder_now(app, appointment_id) -> Message:
     """The appointment's reminder made due and sent, as the worker would at its moment."""
     with app.app_context():
@@ -90,8 +97,7 @@ def test_a_phone_confirms_by_reply_opts_out_with_stop_and_the_rest_lands_in_the_
     wait_for(lambda: "Herinnering" in phone.received(), what="the reminder at the phone")
     assert PRACTICE_NUMBER.lstrip("+") in phone.received()  # replies on: sent from the number
 
-    phone.says(MOBILE, PRACTICE_NUMBER, "Ja!")
-    wait_for(lambda: len(replies(app)) == 1, what="the yes")
+    says(app, phone, MOBILE, "Ja!")
     with app.app_context():
         assert db.session.get(Appointment, first).confirmed_by_client_at is not None
     desk = log_in(app.test_client(), make_user(app, Role.STAFF))
@@ -99,10 +105,9 @@ def test_a_phone_confirms_by_reply_opts_out_with_stop_and_the_rest_lands_in_the_
     agenda_page = desk.get(f"/agenda/?day={NEXT_WEEK.isoformat()}").get_data(as_text=True)
     assert 'data-test="confirmed"' in agenda_page
 
-    phone.says(MOBILE, PRACTICE_NUMBER, "Kan ik ook om 11 uur komen?")
-    phone.says("+31699999999", PRACTICE_NUMBER, "Wie is dit?")
-    phone.says(MOBILE, PRACTICE_NUMBER, "STOP")
-    wait_for(lambda: len(replies(app)) == 4, what="three more replies")
+    says(app, phone, MOBILE, "Kan ik ook om 11 uur komen?")
+    says(app, phone, "+31699999999", "Wie is dit?")
+    says(app, phone, MOBILE, "STOP")
     with app.app_context():
         client = db.session.get(Client, client_id)
         assert client.sms_consent is False
