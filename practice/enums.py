@@ -113,11 +113,12 @@ class MessageKind(Labelled):
     SERIES_CANCELLED = "series_cancelled", _l("Cancelled: several of a series")
     SMS_STOPPED = "sms_stopped", _l("No more SMS (after STOP)")  # the one SMS after a STOP reply
     ANSWER = "answer", _l("Answer from the inbox")  # a free SMS the desk wrote
+    BUDGET_WARNING = "budget_warning", _l("Notice to the practice: SMS budget")  # 80 % of the month's spent
 
     @property
     def to_the_practice(self) -> bool:
         """To the practice's own address, about what a client did online."""
-        return self in (MessageKind.PRACTICE_NOTICE, MessageKind.PRACTICE_CANCEL_NOTICE)
+        return self in (MessageKind.PRACTICE_NOTICE, MessageKind.PRACTICE_CANCEL_NOTICE, MessageKind.BUDGET_WARNING)
 
     @property
     def about_a_series(self) -> bool:
@@ -191,6 +192,7 @@ class NotSentReason(Labelled):
     COMPOSE_ERROR = "compose_error", _l("the message could not be put together")
     CHANNEL_OFF = "channel_off", _l("channel switched off")
     NO_CREDIT = "no_credit", _l("insufficient SMS credit")
+    BUDGET_SPENT = "budget_spent", _l("the month's SMS budget is spent")
     BOOKED_TOO_LATE = "booked_too_late", _l("booked after the reminder's moment")
     TOO_LATE = "too_late", _l("too late: the appointment had begun")  # the worker came back after the start
     # Why an appointment gets no reminder at all (the forecast): nothing was planned
@@ -219,6 +221,7 @@ class Note(Labelled):
     IN_DOUBT_THEN = "in-doubt-then", _l("in doubt since an earlier attempt; then")
     IN_DOUBT_NOT_SENT = "in-doubt-not-sent", _l("in doubt since an earlier attempt; not sent again")
     APPOINTMENT_MOVED = "appointment-moved", _l("the appointment has moved since this reminder was planned")
+    BY_EMAIL_INSTEAD = "by-email-instead", _l("sent by e-mail instead")
     OFFER_CLOSED = "offer-closed", _l("the offered time was taken or expired before this message went out")
     ATTEMPT_FAILED = ("attempt-failed", _l("attempt %(attempt)s failed; next try in %(minutes)s min"),
                       "attempt", "minutes")

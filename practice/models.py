@@ -33,6 +33,8 @@ class Practice(db.Model):
     sms_replies: Mapped[bool] = mapped_column(default=False)  # replies read: every SMS from the number
     sms_reply_keywords: Mapped[str] = mapped_column(String(40), default="stop,confirm,decline")  # replies.Meaning
     sms_price_cents: Mapped[int] = mapped_column(default=10)  # per delivered segment
+    sms_budget_cents: Mapped[int | None] = mapped_column()  # a month's SMS at most (None: no budget)
+    sms_budget_warned: Mapped[str] = mapped_column(String(7), default="")  # the month the owner heard of 80 %
     confirmation_email: Mapped[bool] = mapped_column(default=True)
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
     offer_hours: Mapped[int] = mapped_column(default=2)  # how long a waiting list offer stays open

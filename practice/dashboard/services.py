@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, literal_column, not_, or_, select
 
 from .. import charts, localtime
 from ..extensions import db
+from ..messages.budget import Budget, load_budget
 from ..messages.planning import reaches, why_not
 from ..messages.usage import Month, load_usage
 from ..periods import Period
@@ -85,10 +86,12 @@ class Attention:
     worker_seen_at: datetime | None
     worker_alive: bool
     overdue: int  # planned messages past their time: what a stopped worker leaves behind
+    sms_budget: Budget | None = None  # this month's, when the practice set one
 
     @property
     def anything(self) -> bool:
-        return bool(self.unreachable_total or self.failed_total or not self.worker_alive or self.overdue)
+        return bool(self.unreachable_total or self.failed_total or not self.worker_alive or self.overdue
+                    or (self.sms_budget and self.sms_budget.nearly_spent))
 
 
 @dataclass
@@ -291,7 +294,7 @@ def load_attention(now: datetime, practice: Practice) -> Attention:
         unreachable=unreachable, unreachable_total=unreachable_total,
         failed=failed, failed_total=failed[0].total if failed else 0,
         worker_seen_at=seen_at, worker_alive=seen_at is not None and seen_at >= now - WORKER_SILENT_AFTER,
-        overdue=overdue or 0,
+        overdue=overdue or 0, sms_budget=load_budget(practice, now),
     )
 
 

@@ -1,9 +1,11 @@
 """What a message says: the template that applies, its variables in the client's language and the practice's
 time zone, the rendered text, and the e-mail it becomes (with its calendar file)."""
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
+from babel.numbers import format_currency
 from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,6 +17,7 @@ from ..enums import AppointmentStatus, Channel, MessageKind
 from ..extensions import db
 from ..models import Appointment, Message, MessageTemplate, OnlineCancellation, Practice
 from ..rescheduling import link_offered
+from . import budget
 from .defaults import DEFAULTS
 
 LINK_KINDS = {MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.RESCHEDULED}  # carry the reschedule link
@@ -106,6 +109,15 @@ def render_message(message: Message, practice: Practice) -> dict | None:
         return offer_message(message, practice)
     if message.kind == MessageKind.ANSWER:  # written by the desk, as it stands
         return {"subject": "", "body": message.body}
+    if message.kind == MessageKind.BUDGET_WARNING:
+        spent = budget.load_budget(practice, message.created_at or datetime.now(UTC))
+        with force_locale(message.language):
+            body = str(_("This month's SMS have cost %(spent)s of the budget of %(budget)s. When it is spent, SMS "
+                         "reminders and notices go by e-mail to clients with an address; the others wait. The budget "
+                         "is in Settings → messages.", spent=format_cents(spent.spent_cents if spent else 0, message.language),
+                         budget=format_cents(practice.sms_budget_cents or 0, message.language)))
+            subject = str(_("%(practice)s: 80 %% of the SMS budget is spent", practice=practice.name))
+        return {"subject": subject, "body": body, "html": templating.text_to_html(body)}
     if message.kind == MessageKind.SMS_STOPPED:
         with force_locale(message.language):
             return {"subject": "", "body": str(_(
@@ -177,6 +189,10 @@ def offer_message(message: Message, practice: Practice) -> dict:
                  "the waiting list.\n\nKind regards,\n%(practice)s\n%(phone)s", **values)
     return {"subject": str(subject), "body": str(body), "html": templating.text_to_html(str(body)),
             "kept": str(body).replace(url, "…")}
+
+
+def format_cents(cents: int, language: str) -> str:
+    return format_currency(Decimal(cents) / 100, "EUR", locale=language)
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, not_, select, true, update
 from sqlalchemy.orm import joinedload
 
-from .. import schedule
+from .. import localtime, schedule
 from ..audit import services as audit
 from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, MessageStatus, Note, NotSentReason, noted
 from ..errors import FieldError
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..columns import utcnow
 from ..models import Appointment, Client, Message, MessageEvent, Practice
 from ..signals import messages_planned
+from . import budget
 
 CHANGE_KINDS = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
@@ -165,6 +166,42 @@ def plan_client_sms(client: Client, kind: MessageKind, now: datetime, body: str 
     return message
 
 
+def plan_email_instead(message: Message, now: datetime) -> Message | None:
+    """An SMS the budget holds, as an e-mail, for a client who has an address and does not get this message by
+    e-mail already; None otherwise (then the SMS is held alone). Not added to the session."""
+    client = client_of(message)
+    wanted = None
+    if message.appointment is not None:
+        appointment = message.appointment
+        wanted = appointment.reminder_channels if message.kind == MessageKind.REMINDER else (
+            appointment.confirmation_channels)
+    elif message.offer is not None:
+        wanted = client.confirmation_channels
+    if client is None or not client.email or wanted is None or wanted.email:
+        return None
+    return Message(dedupe_key=f"by-email:{message.dedupe_key}", appointment_id=message.appointment_id,
+                   offer_id=message.offer_id, kind=message.kind, channel=Channel.EMAIL, due_at=now,
+                   language=message.language, status=MessageStatus.PLANNED, status_at=now, recipient=client.email,
+                   moved_from=message.moved_from)
+
+
+def plan_budget_warning(now: datetime) -> None:
+    """Once a month, when SMS spending reaches 80 % of the budget: an e-mail to the practice. Committed."""
+    practice = Practice.current()
+    reached = budget.needs_warning(practice, now)
+    if reached is None:
+        return
+    practice.sms_budget_warned = f"{now.astimezone(localtime.zone(practice.timezone)):%Y-%m}"
+    message = Message(dedupe_key=f"budget:{practice.sms_budget_warned}", kind=MessageKind.BUDGET_WARNING,
+                      channel=Channel.EMAIL, due_at=now, language=practice_language(practice),
+                      status=MessageStatus.PLANNED, status_at=now, recipient=practice.email)
+    reason = reason_not_to_send(message, practice)
+    if reason:
+        message.status, message.reason = MessageStatus.NOT_SENT, reason
+    db.session.add(message)
+    db.session.commit()
+
+
 def practice_language(practice: Practice) -> str:
     return {"NL": "nl", "BE": "nl", "DE": "de", "AT": "de", "CH": "de", "LU": "de"}.get(practice.country, "en")
 
@@ -240,6 +277,7 @@ def obstacles(kind: MessageKind, channel: Channel, practice: Practice, client) -
     change = kind in CHANGE_KINDS or kind.about_a_series
     if channel == Channel.SMS:
         return [(NotSentReason.CHANNEL_OFF, not practice.sms_enabled or (change and not practice.confirmation_sms)),
+                (NotSentReason.BUDGET_SPENT, budget.holds(kind, practice)),
                 (NotSentReason.NO_MOBILE, client.mobile == ""),
                 # The one SMS after a STOP says that no more will come: it goes without the consent it withdrew.
                 (NotSentReason.NO_CONSENT, kind != MessageKind.SMS_STOPPED and client.sms_consent == False)]  # noqa: E712

@@ -22,7 +22,8 @@ from ..extensions import db
 from ..columns import utcnow
 from ..models import Appointment, Message, MessageEvent, Practice
 from .content import email_of, render_message
-from .planning import client_of, reason_not_to_send
+from . import budget
+from .planning import client_of, plan_budget_warning, plan_email_instead, reason_not_to_send
 from .reports import report_url
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def send_due(now: datetime) -> int:
         while batch := due_message_ids(now):  # a message leaves PLANNED once tried, so every batch is new
             for start in range(0, len(batch), size):
                 sent += _send_claimed(_claim(batch[start:start + size], now), now)
+    plan_budget_warning(now)
     return sent
 
 
@@ -141,7 +143,10 @@ def _send_one(message: Message, practice: Practice, now: datetime, events: list[
     """Send it if it should still go out; True when this worker handed it over."""
     appointment = message.appointment
     reason = reason_not_to_send(message, practice)
-    if reason:
+    if reason == NotSentReason.BUDGET_SPENT and (instead := plan_email_instead(message, now)) is not None:
+        _not_sent(events, message, reason, noted(Note.BY_EMAIL_INSTEAD))
+        db.session.add(instead)  # committed with this outcome; the run's next batch sends it
+    elif reason:
         _not_sent(events, message, reason)
     elif message.kind == MessageKind.REMINDER and not message.dedupe_key.endswith(appointment.start.isoformat()):
         if message.in_doubt:
@@ -247,6 +252,8 @@ def _hand_over(message: Message, outgoing, practice: Practice, now: datetime, ev
     else:
         message.provider_ref, message.handed_over_at = reference, now
         _set(events, message, MessageStatus.HANDED_OVER, Note.RESENT if message.in_doubt else "")
+        if message.channel == Channel.SMS:
+            budget.note_sent(message.segments * practice.sms_price_cents)
         return True
     return False
 

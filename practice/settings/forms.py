@@ -119,6 +119,8 @@ class MessagingForm(ReminderSlots, FlaskForm):
     sms_price_cents = IntegerField(_l("Price per delivered SMS segment, in euro cents"), validators=[
         InputRequired(_l("Enter the price per segment in cents.")),
         NumberRange(0, 100, _l("Enter a price from %(min)d to %(max)d cents."))])
+    sms_budget_euros = IntegerField(_l("Monthly SMS budget, in euros"), validators=[
+        Optional(), NumberRange(1, 100_000, _l("Enter %(min)d to %(max)d euros, or leave it empty for no budget."))])
 
     def validate_sms_sender_number(self, field):
         field.data = (field.data or "").strip().replace(" ", "")

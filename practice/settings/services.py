@@ -39,6 +39,7 @@ class MessagingSettings:
     sms_replies: bool
     sms_reply_keywords: str  # replies.Meaning values, comma-separated
     sms_price_cents: int
+    sms_budget_cents: int | None  # None: no budget
     reminder_rules: str  # schedule.rules_to_text
 
 
@@ -118,6 +119,7 @@ def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
     practice.sms_sender_number, practice.sms_replies = settings.sms_sender_number, settings.sms_replies
     practice.sms_reply_keywords = settings.sms_reply_keywords
     practice.sms_price_cents = settings.sms_price_cents
+    practice.sms_budget_cents = settings.sms_budget_cents
     audit.record(AuditAction.SETTINGS_CHANGED, None, "messages and reminders")
     db.session.commit()
     reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules

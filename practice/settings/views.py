@@ -48,10 +48,13 @@ def messaging():
     if request.method == "GET":
         form.show_rules(schedule.rules_from_text(current.reminder_rules))
         form.sms_reply_keywords.data = current.sms_reply_keywords.split(",")
+        form.sms_budget_euros.data = current.sms_budget_cents // 100 if current.sms_budget_cents else None
     if form.validate_on_submit() and (rules := _rules_or_none(form)) is not None:
         services.store_messaging(current, values_of(form, services.MessagingSettings,
                                                     reminder_rules=schedule.rules_to_text(rules),
-                                                    sms_reply_keywords=",".join(form.sms_reply_keywords.data or [])))
+                                                    sms_reply_keywords=",".join(form.sms_reply_keywords.data or []),
+                                                    sms_budget_cents=form.sms_budget_euros.data * 100
+                                                    if form.sms_budget_euros.data else None))
         flash(_("Settings saved."), "info")
         return redirect(url_for(".messaging"))
     senders = {example: sender_for(example, current.sms_sender, current.sms_sender_number,
