@@ -39,3 +39,31 @@ def meaning_of(text: str, switched_on: frozenset[Meaning]) -> Meaning:
         if meaning in switched_on and words in replies:
             return meaning
     return Meaning.OTHER
+
+
+def switched_on(setting: str) -> frozenset[Meaning]:
+    """The meanings a practice's setting turns on ("stop,confirm,decline"); unknown words are ignored."""
+    return frozenset(Meaning(word) for word in setting.split(",") if word in {m.value for m in Meaning})
+
+
+# The sentence a template can carry to tell clients how to reply, per client language: (opening, parts, joiner).
+HOW_TO_REPLY = {
+    "nl": ("Antwoord", {Meaning.CONFIRM: "JA om te bevestigen", Meaning.DECLINE: "NEE als u niet kunt",
+                        Meaning.STOP: "STOP voor geen sms meer"}, " of "),
+    "de": ("Antworten Sie", {Meaning.CONFIRM: "JA zur Bestätigung", Meaning.DECLINE: "NEIN, wenn Sie nicht können",
+                             Meaning.STOP: "STOPP für keine SMS mehr"}, " oder "),
+    "en": ("Reply", {Meaning.CONFIRM: "YES to confirm", Meaning.DECLINE: "NO if you cannot come",
+                     Meaning.STOP: "STOP for no more texts"}, " or "),
+    "fr": ("Répondez", {Meaning.CONFIRM: "OUI pour confirmer", Meaning.DECLINE: "NON si vous ne pouvez pas venir",
+                        Meaning.STOP: "STOP pour ne plus recevoir de SMS"}, " ou "),
+}
+
+
+def how_to_reply(language: str, on: frozenset[Meaning]) -> str:
+    """"Antwoord JA om te bevestigen, NEE als u niet kunt of STOP voor geen sms meer." for the keywords on."""
+    opening, parts, last_joiner = HOW_TO_REPLY[language]
+    chosen = [text for meaning, text in parts.items() if meaning in on]
+    if not chosen:
+        return ""
+    listed = chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + last_joiner + chosen[-1]
+    return f"{opening} {listed}."

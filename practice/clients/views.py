@@ -12,7 +12,6 @@ from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
 from ..consent import ConsentChange
-from ..inbox.services import load_for_client as load_replies
 from ..web import show_error, values_of
 from . import services
 from .forms import AUTOMATIC, ClientForm, ConsentForm
@@ -110,7 +109,7 @@ def _edit(client: Client | None):
     history = services.load_history(client.id, datetime.now(UTC), settings.timezone) if client else None
     return render_page("clients/card.html", "clients/_form.html", status, client=client, form=form,
                        consent_form=ConsentForm(formdata=None), history=history,
-                       replies=load_replies(client.id) if client else [],
+
                        trail=audit.load_for("client", client.id) if client else [])
 
 

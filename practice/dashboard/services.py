@@ -14,8 +14,11 @@ from ..messages.planning import reaches, why_not
 from ..messages.usage import Month, load_usage
 from ..periods import Period
 from ..settled import kept_each, settled_count
-from ..enums import AppointmentStatus, Channel, Channels, MessageKind, MessageStatus, NotSentReason, Outcome
-from ..models import Appointment, Client, Message, OnlineMove, Practice
+from ..enums import (
+    AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Outcome,
+)
+from ..inbox.models import InboundSms
+from ..models import Appointment, Client, ConsentEvent, Message, OnlineMove, Practice
 from ..worker import load_last_heartbeat
 
 UPCOMING = timedelta(days=14)  # how far ahead unreachable clients are worth a call now
@@ -103,6 +106,7 @@ class Dashboard:
     reasons: list[tuple[NotSentReason, dict[Channel, int]]]  # why messages were not sent, most frequent first
     usage: list[Month]  # newest first, as on the invoices page
     no_shows: list[NoShowMonth]  # oldest first
+    replies: "Replies | None" = None
     channels: tuple[Channel, ...] = CHANNEL_ORDER
     outcomes: tuple[Outcome, ...] = tuple(Outcome)
 
@@ -149,6 +153,7 @@ def load_dashboard(period: Period) -> Dashboard:
         reasons=reasons,
         usage=load_usage(period.months[0], period.today, period.tz),  # the invoices page's own numbers
         no_shows=_load_no_shows(period),
+        replies=_load_replies(period),
     )
 
 
@@ -224,6 +229,53 @@ def _load_moves_per_week(period: Period) -> list[int]:
         .where(OnlineMove.moved_at >= localtime.midnight(period.weeks[0], period.tz), OnlineMove.moved_at < period.end)
         .group_by("bucket")).all())
     return [found.get(index, 0) for index in range(len(period.weeks))]
+
+
+@dataclass(frozen=True)
+class Replies:
+    """Two-way SMS in the period: replies and opt-outs by reply per week, and how many of the reminders that went
+    out were confirmed by a reply."""
+
+    weeks: tuple[date, ...]
+    per_week: list[int]
+    opt_outs_per_week: list[int]
+    reminders: int  # SMS reminders that went out
+    confirmed: int  # of those, for an appointment the client confirmed by reply
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_week)
+
+    @property
+    def opt_outs(self) -> int:
+        return sum(self.opt_outs_per_week)
+
+    @cached_property
+    def chart(self) -> charts.ColumnChart:
+        return charts.column_chart(self.weeks, [self.per_week, self.opt_outs_per_week])
+
+    @property
+    def confirmed_share(self) -> float | None:
+        return self.confirmed / self.reminders if self.reminders else None
+
+
+def _load_replies(period: Period) -> Replies:
+    start = localtime.midnight(period.weeks[0], period.tz)
+    weeks = range(len(period.weeks))
+    received = _bucket(InboundSms.received_at, period.weeks, period.tz)
+    per_week = dict(db.session.execute(select(received.label("bucket"), func.count()).where(
+        InboundSms.received_at >= start, InboundSms.received_at < period.end).group_by("bucket")).all())
+    recorded = _bucket(ConsentEvent.recorded_at, period.weeks, period.tz)
+    opt_outs = dict(db.session.execute(select(recorded.label("bucket"), func.count()).where(
+        ConsentEvent.source == ConsentSource.SMS_REPLY, ConsentEvent.granted.is_(False),
+        ConsentEvent.recorded_at >= start, ConsentEvent.recorded_at < period.end).group_by("bucket")).all())
+    reminders, confirmed = db.session.execute(
+        select(func.count(), func.sum(case((Appointment.confirmed_by_client_at.isnot(None), 1), else_=0)))
+        .select_from(Message).join(Appointment, Appointment.id == Message.appointment_id)
+        .where(Message.kind == MessageKind.REMINDER, Message.channel == Channel.SMS,
+               Message.handed_over_at >= start, Message.handed_over_at < period.end)).one()
+    return Replies(period.weeks, [per_week.get(week, 0) for week in weeks], [opt_outs.get(week, 0) for week in weeks],
+                   reminders or 0, int(confirmed or 0))
 
 
 def _load_moves(period: Period) -> list:

@@ -20,7 +20,7 @@ from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
 from ..models import Appointment, Client, Message, Practice, User
-from ..replies import Meaning, meaning_of
+from ..replies import Meaning, meaning_of, switched_on
 from ..signals import messages_planned
 from .models import InboundSms
 
@@ -36,10 +36,6 @@ class Incoming:
     text: str
 
 
-def keywords_on(practice: Practice) -> frozenset[Meaning]:
-    return frozenset(Meaning(word) for word in practice.sms_reply_keywords.split(",") if word in set(Meaning))
-
-
 def receive(incoming: Incoming, now: datetime) -> InboundSms:
     """Store a reply and do what its keyword says, in one transaction; the same gateway id again changes nothing."""
     known = db.session.scalar(select(InboundSms).where(InboundSms.gateway_id == incoming.gateway_id))
@@ -50,7 +46,7 @@ def receive(incoming: Incoming, now: datetime) -> InboundSms:
     client = appointment.client if appointment is not None else db.session.scalar(
         select(Client).where(Client.mobile == number).order_by(Client.id).limit(1))
     practice = Practice.current()
-    meaning = meaning_of(incoming.text, keywords_on(practice)) if client is not None else Meaning.OTHER
+    meaning = meaning_of(incoming.text, switched_on(practice.sms_reply_keywords)) if client is not None else Meaning.OTHER
     reply = InboundSms(gateway_id=incoming.gateway_id, received_at=now, sender=number[:20],
                        receiver=incoming.receiver[:20], text=incoming.text, meaning=meaning, client=client,
                        appointment=appointment)

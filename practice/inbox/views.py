@@ -26,6 +26,12 @@ def unread_replies() -> int:
     return services.count_unread()
 
 
+@bp.app_template_global()
+def client_replies(client_id: int) -> list[InboundSms]:
+    """A client's latest replies, for their card."""
+    return services.load_for_client(client_id)
+
+
 @bp.get("/")
 def index():
     return render_page("inbox/index.html", "inbox/index.html", waiting=services.load_inbox(handled=False),

@@ -15,6 +15,8 @@ from ..errors import FieldError
 from ..extensions import db
 from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
+from ..replies import how_to_reply, switched_on
+from ..sender_rules import sender_for
 from .defaults import DEFAULTS
 from .content import LINK_KINDS, moment_variables, short_moment
 
@@ -68,6 +70,17 @@ def variables_for(kind: MessageKind) -> list[str]:
             if (moved or not name.startswith("old_")) and (kind in LINK_KINDS or name != "reschedule_link")
             and (kind == MessageKind.PRACTICE_CANCEL_NOTICE or name != "cancel_reason")
             and (kind.about_a_series or not name.startswith("series_"))]
+
+
+def reply_help(slot: Slot, practice: Practice) -> dict | None:
+    """For an SMS to clients: the sender a Dutch and a Belgian number get, and while replies are read the sentence
+    that tells clients how to reply (in the slot's language, for the keywords on)."""
+    if slot.channel != Channel.SMS or slot.kind.to_the_practice:
+        return None
+    on = switched_on(practice.sms_reply_keywords)
+    return {"sentence": how_to_reply(slot.language, on) if practice.sms_replies else "",
+            "senders": {number: sender_for(number, practice.sms_sender, practice.sms_sender_number,
+                                           replies_on=practice.sms_replies) for number in ("+31612345678", "+32470123456")}}
 
 
 def uses_link(slot: Slot, fields: dict[str, str]) -> bool:

@@ -149,7 +149,7 @@ def template_edit(kind, channel, language):
     types = catalogue.load_appointment_types(with_inactive=True)
     return render_page("messages/template_edit.html", "messages/template_edit.html", status, form=form, slot=slot,
                        own=editor.load_own(slot) is not None, types=types, variables=editor.variables_for(slot.kind),
-                       uses_link=editor.uses_link(slot, form.data),
+                       uses_link=editor.uses_link(slot, form.data), reply_help=editor.reply_help(slot, Practice.current()),
                        preview=editor.preview(slot, form.data, Practice.current()) if problem is None
                        else editor.Preview(problem=problem))
 

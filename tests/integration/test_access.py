@@ -6,7 +6,7 @@ from practice.models import Practice, User
 from tests.conftest import PASSWORD, csrf_token, log_in
 
 PUBLIC = {"static", "auth.login", "auth.language", "accounts.second_step", "accounts.welcome", "accounts.forgot",
-          "accounts.reset", "feed.calendar", "waiting.take"}
+          "accounts.reset", "feed.calendar", "waiting.take", "inbound.inbound"}
 
 
 def _sample_url(app, rule) -> str:

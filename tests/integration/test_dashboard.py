@@ -420,7 +420,9 @@ def test_the_dashboard_takes_the_same_few_queries_however_long_the_history(app, 
             db.session.add(OnlineMove(appointment_id=upcoming, moved_at=local(2026, 4, 1, 9),
                                       from_start=local(2026, 4, 20, 9), to_start=local(2026, 4, 9, 7)))
             db.session.commit()
-    assert queries() == before <= 30  # cold: counting and keeping the settled months and the page too
+    # cold: counting and keeping the settled months and the page too (34 since the SMS replies, the budget and the
+    # inbox count in the navigation)
+    assert queries() == before <= 34
 
 
 def test_settled_months_are_counted_once_and_then_read_back_with_the_same_figures(app, agenda, owner_browser):
@@ -442,8 +444,8 @@ def test_settled_months_are_counted_once_and_then_read_back_with_the_same_figure
         event.remove(engine, "before_cursor_execute", listener)
     without_tokens = lambda html: re.sub(r'[A-Za-z0-9_.-]{40,}', "token", html)  # noqa: E731
     assert stored > 0 and without_tokens(warm) == without_tokens(cold)
-    # two requests ("count now" and its redirect), what needs attention counted again too; cold took about 30
-    assert len(seen) <= 24 and not any(sql.lstrip().upper().startswith("INSERT") for sql in seen)
+    # two requests ("count now" and its redirect), what needs attention counted again too; cold took about 34
+    assert len(seen) <= 27 and not any(sql.lstrip().upper().startswith("INSERT") for sql in seen)
 
 
 def test_the_page_is_kept_for_a_minute_says_when_it_was_counted_and_counts_again_on_request(app, agenda, owner_browser):

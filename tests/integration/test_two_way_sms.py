@@ -171,3 +171,40 @@ def test_the_callback_refuses_a_wrong_secret_and_what_cannot_be_an_sms(app, clie
     assert kept.client_id is None and kept.meaning == "other" and kept.handled_at is None  # a number of nobody's
     app.config["SMS_INBOUND_SECRET"] = ""
     assert client.get("/callbacks/sms-inbound", query_string=arguments | {"key": ""}).status_code == 403
+
+
+def test_the_editor_offers_the_reply_sentence_and_says_which_sender_a_number_gets(app, owner):
+    with app.app_context():
+        practice = Practice.current()
+        practice.sms_enabled, practice.sms_sender_id, practice.sms_sender_number = True, "FysioTest", PRACTICE_NUMBER
+        db.session.commit()
+    browser = log_in(app.test_client(), owner)
+    page = browser.get("/messages/templates/reminder/sms/nl").get_data(as_text=True)
+    assert "Sent from “FysioTest” to a Dutch number and from “+31201234567” to a Belgian one." in page
+    assert 'data-test="reply-sentence"' not in page  # replies are not read yet
+    with app.app_context():
+        Practice.current().sms_replies, Practice.current().sms_reply_keywords = True, "stop,confirm"
+        db.session.commit()
+    page = browser.get("/messages/templates/reminder/sms/fr").get_data(as_text=True)
+    assert "Répondez OUI pour confirmer ou STOP pour ne plus recevoir de SMS." in page
+    assert "Sent from “+31201234567” to a Dutch number" in page  # replies only reach a number
+
+
+def test_the_dashboard_counts_replies_confirmations_by_reply_and_opt_outs(app, agenda, owner):
+    from practice.consent import ConsentChange, add_consent_event
+
+    client_id = make_client(app, mobile=MOBILE, sms_consent=True, reminder_channels=Channels.SMS)
+    appointment_id = book(app, agenda, local(NEXT_WEEK, 10), client_id)
+    with app.app_context():
+        now = datetime.now(UTC)
+        db.session.execute(update(Message).where(Message.appointment_id == appointment_id,
+                                                 Message.kind == MessageKind.REMINDER)
+                           .values(status=MessageStatus.DELIVERED, handed_over_at=now, status_at=now))
+        db.session.get(Appointment, appointment_id).confirmed_by_client_at = now
+        db.session.add(InboundSms(gateway_id="g1", sender=MOBILE, text="ja", meaning="confirm", client_id=client_id))
+        db.session.add(InboundSms(gateway_id="g2", sender=MOBILE, text="STOP", meaning="stop", client_id=client_id))
+        add_consent_event(db.session.get(Client, client_id), ConsentChange(False, ConsentSource.SMS_REPLY, "STOP"), None)
+        db.session.commit()
+    page = log_in(app.test_client(), owner).get("/dashboard/?period=4w").get_data(as_text=True)
+    assert '<strong data-test="replies-total">2</strong>' in page
+    assert "Reminders confirmed by reply: 100%" in page and "Opt-outs by reply (STOP): 1." in page

@@ -48,3 +48,13 @@ def test_a_belgian_number_gets_the_numeric_sender_and_a_dutch_one_the_alphanumer
     assert sender_for("+31612345678", "FysioZuid", "+31201234567", replies_on=True) == "+31201234567"
     assert sender_for("+32470123456", "FysioZuid", "") == "FysioZuid"  # no numeric sender set: the only one there is
     assert sender_for("+12025550123", "", "+31201234567") == "+31201234567"
+
+
+def test_the_sentence_that_tells_clients_how_to_reply_names_only_the_keywords_on():
+    from practice.replies import how_to_reply, switched_on
+
+    assert how_to_reply("nl", switched_on("stop,confirm,decline")) == (
+        "Antwoord JA om te bevestigen, NEE als u niet kunt of STOP voor geen sms meer.")
+    assert how_to_reply("fr", switched_on("confirm")) == "Répondez OUI pour confirmer."
+    assert how_to_reply("de", switched_on("stop,unknown")) == "Antworten Sie STOPP für keine SMS mehr."
+    assert how_to_reply("en", switched_on("")) == ""
