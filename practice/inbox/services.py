@@ -97,6 +97,11 @@ def load_for_client(client_id: int, limit: int = 20) -> list[InboundSms]:
                                    .order_by(InboundSms.received_at.desc()).limit(limit)))
 
 
+def load_for_appointment(appointment_id: int) -> list[InboundSms]:
+    return list(db.session.scalars(select(InboundSms).where(InboundSms.appointment_id == appointment_id)
+                                   .order_by(InboundSms.received_at)))
+
+
 def mark_handled(reply: InboundSms, by: User, now: datetime) -> None:
     if reply.handled_at is None:
         reply.handled_at, reply.handled_by = now, by

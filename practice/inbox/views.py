@@ -32,6 +32,12 @@ def client_replies(client_id: int) -> list[InboundSms]:
     return services.load_for_client(client_id)
 
 
+@bp.app_template_global()
+def appointment_replies(appointment_id: int) -> list[InboundSms]:
+    """The replies about an appointment, for its panel."""
+    return services.load_for_appointment(appointment_id)
+
+
 @bp.get("/")
 def index():
     return render_page("inbox/index.html", "inbox/index.html", waiting=services.load_inbox(handled=False),

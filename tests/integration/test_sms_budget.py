@@ -77,7 +77,7 @@ def test_at_eighty_percent_the_owner_hears_once_and_the_dashboard_says_so(app, a
         sending.send_due(datetime.now(UTC) + timedelta(seconds=2))  # the warning, planned by the first run
         sending.send_due(datetime.now(UTC) + timedelta(seconds=3))
     assert messages_of(app, appointment_id)[0][1] == MessageStatus.HANDED_OVER
-    warnings = [m for m in smtp_server.inbox.messages if "SMS" in m["Subject"] and "80" in m["Subject"]]
+    warnings = [m for m in smtp_server.inbox.messages if "budget" in m["Subject"] and "80" in m["Subject"]]
     assert len(warnings) == 1 and warnings[0]["To"] == "info@fysio.test"
     assert "€" in warnings[0].get_body(("plain",)).get_content()
     owner = log_in(app.test_client(), make_user(app, Role.OWNER))

@@ -126,6 +126,9 @@ def test_a_phone_confirms_by_reply_opts_out_with_stop_and_the_rest_lands_in_the_
     assert 'data-test="unread">2<' in inbox
     question = next(r for r in replies(app) if r.text.startswith("Kan ik"))
     assert question.client_id == client_id and question.appointment_id == first
+    panel = desk.get(f"/agenda/appointments/{first}").get_data(as_text=True)
+    assert 'data-test="appointment-replies"' in panel and "Kan ik ook om 11 uur komen?" in panel
+    assert "Kan ik ook om 11 uur komen?" in desk.get(f"/clients/{client_id}").get_data(as_text=True)
 
     with app.app_context():  # the client may get SMS again, said at the desk: the answer can go out
         from practice.consent import ConsentChange, add_consent_event
