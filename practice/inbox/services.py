@@ -3,6 +3,8 @@ appointment the last SMS to that number was about. A keyword acts at once: STOP 
 last SMS says so), a yes confirms the appointment. A no, and everything else, waits in the inbox for a person, who
 marks it handled, cancels the appointment it asks about, or answers with an SMS through the outbox."""
 from dataclasses import dataclass
+
+import phonenumbers
 from datetime import datetime
 
 from flask import current_app
@@ -41,11 +43,11 @@ def receive(incoming: Incoming, now: datetime) -> InboundSms:
     known = db.session.scalar(select(InboundSms).where(InboundSms.gateway_id == incoming.gateway_id))
     if known is not None:
         return known
-    number = "+" + incoming.sender.lstrip("+0") if incoming.sender.lstrip("+").isdigit() else incoming.sender
+    practice = Practice.current()
+    number = e164(incoming.sender, practice.country)
     appointment = _last_sms_about(number)
     client = appointment.client if appointment is not None else db.session.scalar(
         select(Client).where(Client.mobile == number).order_by(Client.id).limit(1))
-    practice = Practice.current()
     meaning = meaning_of(incoming.text, switched_on(practice.sms_reply_keywords)) if client is not None else Meaning.OTHER
     reply = InboundSms(gateway_id=incoming.gateway_id, received_at=now, sender=number[:20],
                        receiver=incoming.receiver[:20], text=incoming.text, meaning=meaning, client=client,
@@ -69,6 +71,20 @@ def receive(incoming: Incoming, now: datetime) -> InboundSms:
         return db.session.scalar(select(InboundSms).where(InboundSms.gateway_id == incoming.gateway_id))
     _send(planned)
     return reply
+
+
+def e164(sender: str, region: str) -> str:
+    """The sender's number as the client cards keep it: gateways write 31612345678, +31612345678, 0031612345678 or,
+    now and then, the national 0612345678. What is no number is kept as it came."""
+    digits = sender.strip()
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits[:1].isdigit() and not digits.startswith("0"):
+        digits = "+" + digits
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(digits, region), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return sender.strip()[:20]
 
 
 def _last_sms_about(number: str) -> Appointment | None:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from practice.enums import Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role
 from practice.extensions import db
 from practice.inbox.models import InboundSms
+from practice.inbox.services import e164
 from practice.messages import sending
 from practice.models import Appointment, Client, ConsentEvent, Message, Practice
 from tests.conftest import csrf_token, free_port, log_in, make_client, make_user
@@ -211,3 +212,9 @@ def test_the_dashboard_counts_replies_confirmations_by_reply_and_opt_outs(app, a
     page = log_in(app.test_client(), owner).get("/dashboard/?period=4w").get_data(as_text=True)
     assert '<strong data-test="replies-total">2</strong>' in page
     assert "Reminders confirmed by reply: 100%" in page and "Opt-outs by reply (STOP): 1." in page
+
+
+@pytest.mark.parametrize("sender", ["31612345678", "+31612345678", "0031612345678", "0612345678", " +31 6 1234 5678"])
+def test_a_replys_sender_is_read_as_the_number_the_card_keeps(sender):
+    assert e164(sender, "NL") == "+31612345678"
+    assert e164("FysioZuid", "NL") == "FysioZuid"

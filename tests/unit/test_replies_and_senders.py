@@ -58,3 +58,4 @@ def test_the_sentence_that_tells_clients_how_to_reply_names_only_the_keywords_on
     assert how_to_reply("fr", switched_on("confirm")) == "Répondez OUI pour confirmer."
     assert how_to_reply("de", switched_on("stop,unknown")) == "Antworten Sie STOPP für keine SMS mehr."
     assert how_to_reply("en", switched_on("")) == ""
+
