@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEARERBOX, SMSBOX = "/usr/sbin/bearerbox", "/usr/sbin/smsbox"
-CONFIG = """
+CORE = """
 group = core
 admin-port = {admin}
 admin-interface = 127.0.0.1
@@ -21,7 +21,8 @@ log-file = "{folder}/bearerbox.log"
 log-level = 1
 dlr-storage = internal
 sms-resend-freq = 2
-
+"""
+CONFIG = CORE + """
 group = smsc
 smsc = smpp
 smsc-id = sim
@@ -117,19 +118,7 @@ def start_kannel(folder: Path, free_port) -> Kannel:
     return Kannel(f"http://127.0.0.1:{sendsms}/cgi-bin/sendsms", "app", "secret", folder, processes)
 
 
-PHONE_CONFIG = """
-group = core
-admin-port = {admin}
-admin-interface = 127.0.0.1
-admin-password = adminpw
-status-password = statuspw
-smsbox-port = {smsbox}
-smsbox-interface = 127.0.0.1
-log-file = "{folder}/bearerbox.log"
-log-level = 1
-dlr-storage = internal
-sms-resend-freq = 2
-store-type = spool
+PHONE_CONFIG = CORE + """store-type = spool
 store-location = "{folder}/spool"
 
 group = smsc
