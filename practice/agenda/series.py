@@ -5,20 +5,18 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import localtime, schedule
 from ..audit import services as audit
 from ..availability import Interval, fits_within, overlaps, working_intervals
-from ..enums import AppointmentStatus, AuditAction, MessageKind, MessageStatus
+from ..enums import AppointmentStatus, AuditAction, MessageKind
 from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
 from ..models import Appointment, AppointmentSeries, AppointmentType, Client, Practice, utcnow
 from ..series import Rhythm, nearest, series_days
-from ..signals import messages_planned, time_freed
 from . import services
 from .free import load_free_times, load_working_day
 
@@ -209,13 +207,11 @@ def _commit_with_notice(anchor: Appointment, kind: MessageKind, appointments: li
                         freed: list) -> None:
     """One notice for the series (after the undo window), each appointment's reminders planned anew, the freed
     times offered to the waiting list, in one transaction; then the messages go to the queue."""
-    now, practice, app = utcnow(), Practice.current(), current_app._get_current_object()
-    held_until = max(now, min(now + timedelta(minutes=practice.notice_delay_minutes), anchor.start))
+    now, practice = utcnow(), Practice.current()
+    held_until = services.notice_due(practice, now, anchor.start)
     notices = planning.plan_series_notice(anchor, kind, now, due=held_until)
     planning.plan_reminders_for(appointments, practice, now)
-    offers = [message for times in freed if times.start > now
-              for _, messages in time_freed.send(app, **times._asdict(), now=now) for message in messages]
+    offers = services.offer_freed(freed, now)
     db.session.commit()
-    for messages, due_at in ((notices, held_until), (offers, now)):
-        messages_planned.send(app, due_at=due_at, message_ids=[
-            message.id for message in messages if message.status == MessageStatus.PLANNED])
+    planning.queue(notices, held_until)
+    planning.queue(offers)

@@ -16,11 +16,11 @@ from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
 from .free import load_working_day
-from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind, MessageStatus
+from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind
 from ..models import (
     Appointment, AppointmentType, Client, Location, OnlineCancellation, OnlineMove, Practice, Practitioner, utcnow,
 )
-from ..signals import messages_planned, time_freed
+from ..signals import time_freed
 
 
 @dataclass(frozen=True)
@@ -145,20 +145,31 @@ def _commit_with_messages(appointment: Appointment, kind: MessageKind | None, mo
     """Store the change with the notice it calls for, its reminders planned anew and the offers of the time it
     freed to the waiting list, in one transaction; then have the messages sent when due. The client's notice waits
     out the practice's undo window (never past the start); the practice's own notice and the offers go at once."""
-    now, practice, app = utcnow(), Practice.current(), current_app._get_current_object()
-    held_until = max(now, min(now + timedelta(minutes=practice.notice_delay_minutes), appointment.start))
+    now, practice = utcnow(), Practice.current()
+    held_until = notice_due(practice, now, appointment.start)
     notices = planning.plan_change(appointment, kind, now, moved_from, due=held_until, by_client=online) if kind else []
     if online and moved_from is not None:
         db.session.add(OnlineMove(appointment=appointment, from_start=moved_from, to_start=appointment.start,
                                   moved_at=now))
     own = [planning.plan_practice_notice(appointment, practice, now, moved_from)] if online else []  # moved, cancelled
     planning.plan_reminders(appointment, practice, now)
-    if freed is not None and freed.start > now:
-        own += [message for _, offers in time_freed.send(app, **freed._asdict(), now=now) for message in offers]
+    own += offer_freed([freed] if freed else [], now)
     db.session.commit()
-    for messages, due_at in ((notices, held_until), (own, now)):
-        messages_planned.send(app, due_at=due_at, message_ids=[
-            message.id for message in messages if message.status == MessageStatus.PLANNED])
+    planning.queue(notices, held_until)
+    planning.queue(own)
+
+
+def notice_due(practice: Practice, now: datetime, start: datetime) -> datetime:
+    """When a client's notice about a change goes out: after the practice's undo window, never past the start."""
+    return max(now, min(now + timedelta(minutes=practice.notice_delay_minutes), start))
+
+
+def offer_freed(freed: list[Freed], now: datetime) -> list:
+    """The times still ahead offered to the waiting list, in the caller's transaction (the signal's receivers add
+    the offers): their messages, for the queue after the commit."""
+    app = current_app._get_current_object()
+    return [message for times in freed if times.start > now
+            for _, messages in time_freed.send(app, **times._asdict(), now=now) for message in messages]
 
 
 def apply_booking(appointment: Appointment, booking: Booking, tz: str) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import phonenumbers
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,13 +16,12 @@ from .. import sms
 from ..agenda import services as agenda
 from ..audit import services as audit
 from ..consent import ConsentChange, add_consent_event
-from ..enums import AppointmentStatus, AuditAction, Channel, ConsentSource, MessageKind, MessageStatus
+from ..enums import AppointmentStatus, AuditAction, Channel, ConsentSource, MessageKind
 from ..errors import FieldError
 from ..extensions import db
 from ..messages import planning
 from ..models import Appointment, Client, Message, Practice, User
 from ..replies import Meaning, meaning_of, switched_on
-from ..signals import messages_planned
 from .models import InboundSms
 
 LONGEST = 1_600  # ten segments: a longer text is no SMS
@@ -69,7 +67,7 @@ def receive(incoming: Incoming, now: datetime) -> InboundSms:
     except IntegrityError:  # the gateway called twice at once: the other call stored it
         db.session.rollback()
         return db.session.scalar(select(InboundSms).where(InboundSms.gateway_id == incoming.gateway_id))
-    _send(planned)
+    planning.queue(planned)
     return reply
 
 
@@ -100,7 +98,8 @@ def load_inbox(*, handled: bool, limit: int = 100) -> list[InboundSms]:
     order = (InboundSms.received_at.desc(),) if handled else (InboundSms.received_at,)
     return list(db.session.scalars(
         select(InboundSms).where(InboundSms.handled_at.isnot(None) if handled else InboundSms.handled_at.is_(None))
-        .options(joinedload(InboundSms.client), joinedload(InboundSms.appointment), joinedload(InboundSms.answer))
+        .options(joinedload(InboundSms.client), joinedload(InboundSms.answer),
+                 joinedload(InboundSms.appointment).joinedload(Appointment.appointment_type))
         .order_by(*order, InboundSms.id).limit(limit)))
 
 
@@ -132,7 +131,7 @@ def cancel_asked(reply: InboundSms, by: User, now: datetime) -> None:
     agenda.cancel(reply.appointment)
 
 
-def checked_answer(text: str, practice: Practice) -> tuple[str, sms.Measure]:
+def checked_answer(text: str) -> tuple[str, sms.Measure]:
     """The answer as it will go, with its segments; FieldError for an empty or too long one."""
     text = text.strip()
     if not text:
@@ -147,17 +146,11 @@ def answer(reply: InboundSms, text: str, by: User, now: datetime) -> Message:
     """An SMS to the client who wrote, through the outbox; the reply counts as handled."""
     if reply.client is None:
         raise FieldError(_l("This number belongs to no client, so the app does not write to it."))
-    text, _ = checked_answer(text, Practice.current())
+    text, _ = checked_answer(text)
     message = planning.plan_client_sms(reply.client, MessageKind.ANSWER, now, body=text, appointment=reply.appointment)
     db.session.flush()
     reply.answer, reply.handled_at, reply.handled_by = message, now, by
     audit.record(AuditAction.SMS_ANSWERED, reply.client_id, text[:200], by=by)
     db.session.commit()
-    _send([message])
+    planning.queue([message])
     return message
-
-
-def _send(messages: list[Message]) -> None:
-    ids = [message.id for message in messages if message.status == MessageStatus.PLANNED]
-    if ids:
-        messages_planned.send(current_app._get_current_object(), message_ids=ids)

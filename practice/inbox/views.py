@@ -75,7 +75,7 @@ def answer(reply_id):
             response = redirect(url_for(".index"), 303)
             response.headers["HX-Redirect"] = url_for(".index")  # from htmx: the whole page anew
             return response
-        text, measured = services.checked_answer(text, practice)
+        text, measured = services.checked_answer(text)
     except FieldError as problem:
         return render_fragment("inbox/_answer.html", 422, reply=reply, text=text, problem=problem.message)
     return render_fragment("inbox/_answer.html", reply=reply, text=text, measured=measured,

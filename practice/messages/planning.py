@@ -39,7 +39,7 @@ def plan_change(appointment: Appointment, kind: MessageKind, now: datetime, move
                               Message.kind.in_(CHANGE_KINDS))
         .values(status=MessageStatus.WITHDRAWN, status_at=now).returning(Message.kind, Message.moved_from)).all()
     unconfirmed = (not by_client and any(was == MessageKind.CONFIRMATION for was, _ in withdrawn)
-                   and not _told(appointment.id))
+                   and not _told(Message.appointment_id == appointment.id))
     if kind != MessageKind.CONFIRMATION and unconfirmed:
         if kind == MessageKind.CANCELLED:
             return []
@@ -70,8 +70,8 @@ def plan_series_notice(appointment: Appointment, kind: MessageKind, now: datetim
     first_booked = db.session.scalar(select(Appointment).where(
         Appointment.series_id == appointment.series_id, Appointment.status == AppointmentStatus.BOOKED)
         .order_by(Appointment.start).limit(1))
-    if kind == MessageKind.SERIES_CANCELLED and MessageKind.SERIES_CONFIRMATION in withdrawn and not any(
-            _told(appointment_id) for appointment_id in db.session.scalars(series)):
+    if (kind == MessageKind.SERIES_CANCELLED and MessageKind.SERIES_CONFIRMATION in withdrawn
+            and not _told(Message.appointment_id.in_(series))):
         kind = MessageKind.SERIES_CONFIRMATION  # never told of the series: only what is still booked
     if kind == MessageKind.SERIES_CONFIRMATION:  # it lists them all, from the first one still booked
         if first_booked is None:
@@ -81,14 +81,23 @@ def plan_series_notice(appointment: Appointment, kind: MessageKind, now: datetim
             for channel in appointment.confirmation_channels.channels]
 
 
-def _told(appointment_id: int) -> bool:
-    """Whether a message about the appointment may have reached the client: a notice or a reminder went out or is
-    going, or its outcome is in doubt. Read after the withdrawal, which waits for a worker's claim of the same
-    message (a row lock on PostgreSQL, the write lock on SQLite): one claimed first counts as told."""
+def _told(about) -> bool:
+    """Whether a message about the appointments `about` names (a condition on Message.appointment_id) may have
+    reached the client: a notice or a reminder went out or is going, or its outcome is in doubt. One query. Read
+    after the withdrawal, which waits for a worker's claim of the same message (a row lock on PostgreSQL, the write
+    lock on SQLite): one claimed first counts as told."""
     reached = (Message.status.not_in((MessageStatus.PLANNED, MessageStatus.WITHDRAWN, MessageStatus.NOT_SENT))
                | Message.in_doubt)
-    return db.session.scalar(select(exists().where(Message.appointment_id == appointment_id, reached,
+    return db.session.scalar(select(exists().where(about, reached,
                                                    Message.kind.in_(CHANGE_KINDS | SERIES_KINDS | {MessageKind.REMINDER}))))
+
+
+def queue(messages: list[Message], due_at: datetime | None = None) -> None:
+    """After the commit that planned them: the planned ones among `messages` to the queue, to go now or at `due_at`
+    (the worker's minute round would find them too)."""
+    ids = [message.id for message in messages if message.status == MessageStatus.PLANNED]
+    if ids:
+        messages_planned.send(current_app._get_current_object(), message_ids=ids, due_at=due_at)
 
 
 def send_held_now(appointment: Appointment, now: datetime) -> list[int]:
@@ -118,8 +127,7 @@ def resend_confirmation(appointment: Appointment, now: datetime) -> list[Message
         message.events.append(MessageEvent(status=message.status, at=now, detail=noted(Note.SENT_AGAIN)))
     audit.record(AuditAction.CONFIRMATION_RESENT, appointment.id, ", ".join(message.channel for message in messages))
     db.session.commit()
-    messages_planned.send(current_app._get_current_object(),
-                          message_ids=[message.id for message in messages if message.status == MessageStatus.PLANNED])
+    queue(messages)
     return messages
 
 

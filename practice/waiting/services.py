@@ -3,7 +3,6 @@ hand, and taking an offer, where exactly one client gets the time."""
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -12,11 +11,11 @@ from .. import links, localtime
 from ..agenda import services as agenda
 from ..agenda.free import load_free_times
 from ..audit import services as audit
-from ..enums import AuditAction, MessageStatus, OfferOutcome, WaitingStatus
+from ..enums import AuditAction, OfferOutcome, WaitingStatus
 from ..errors import FieldError
 from ..extensions import db
+from ..messages import planning
 from ..models import Appointment, Client, Practice
-from ..signals import messages_planned
 from .models import WaitingEntry, WaitingOffer
 from .offers import offer_deadline, offer_to
 
@@ -99,7 +98,7 @@ def offer_by_hand(entry: WaitingEntry, practitioner_id: int, start: datetime, no
         raise FieldError(_l("That time is inside the cutoff for online changes: call the client instead."), "start")
     offer = offer_to(entry, practitioner_id, entry.location_id, start, closes, now, by_hand=True)
     db.session.commit()
-    _send(offer.messages)
+    planning.queue(offer.messages)
     return offer
 
 
@@ -154,8 +153,3 @@ def take_offer(offer: WaitingOffer, now: datetime) -> Appointment:
 
 def _end(offer: WaitingOffer) -> datetime:
     return offer.start + timedelta(minutes=offer.entry.appointment_type.duration_minutes)
-
-
-def _send(messages) -> None:
-    messages_planned.send(current_app._get_current_object(),
-                          message_ids=[message.id for message in messages if message.status == MessageStatus.PLANNED])

@@ -9,6 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEARERBOX, SMSBOX = "/usr/sbin/bearerbox", "/usr/sbin/smsbox"
+SENDSMS_USER = """
+group = sendsms-user
+username = app
+password = secret
+max-messages = 10
+concatenation = true
+"""
 CORE = """
 group = core
 admin-port = {admin}
@@ -44,12 +51,7 @@ log-level = 1
 http-request-retry = 3
 http-queue-delay = 2
 
-group = sendsms-user
-username = app
-password = secret
-max-messages = 10
-concatenation = true
-"""
+""" + SENDSMS_USER
 
 
 @dataclass
@@ -139,12 +141,7 @@ http-request-retry = 3
 http-queue-delay = 2
 mo-recode = true
 
-group = sendsms-user
-username = app
-password = secret
-max-messages = 10
-concatenation = true
-
+""" + SENDSMS_USER + """
 group = sms-service
 keyword = default
 catch-all = true
