@@ -11,6 +11,7 @@ from .channels import setup as channels
 from .clients.views import bp as clients
 from .config import ROOT, instance_path, load_config, private_sqlite
 from .dashboard.views import bp as dashboard
+from .data.views import bp as data
 from .feed.views import bp as feed
 from .inbox.views import bp as inbox, callback as inbound
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -40,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     limiter.init_app(app)
     for blueprint in (auth, accounts, agenda, clients, waiting, inbox, messages, callbacks, inbound, public, feed,
-                      settings, dashboard, audit):
+                      settings, data, dashboard, audit):
         app.register_blueprint(blueprint)
     waiting_offers.init_app(app)
     tasks = Tasks(app)

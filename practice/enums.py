@@ -97,6 +97,7 @@ class ConsentSource(Labelled):
     PAPER = "paper", _l("On paper")
     ONLINE = "online", _l("Online")
     SMS_REPLY = "sms_reply", _l("By SMS reply")
+    IMPORTED = "imported", _l("Imported")
 
 
 class MessageKind(Labelled):
@@ -278,6 +279,7 @@ class AuditSubject(Labelled):
     SETTINGS = "settings", _l("Settings")
     TEMPLATE = "template", _l("Templates")
     USER = "user", _l("Users")
+    DATA = "data", _l("Imports and exports")
 
 
 class AuditAction(Labelled):
@@ -322,4 +324,9 @@ class AuditAction(Labelled):
     TWO_STEP_ON = "two_step_on", _l("Two-step login switched on"), AuditSubject.USER
     TWO_STEP_OFF = "two_step_off", _l("Two-step login switched off"), AuditSubject.USER
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _l("Signed out everywhere"), AuditSubject.USER
+    CLIENT_DATA_EXPORTED = "client_data_exported", _l("Client's data downloaded"), AuditSubject.CLIENT
+    CLIENT_ERASED = "client_erased", _l("Client erased"), AuditSubject.CLIENT
+    CLIENTS_IMPORTED = "clients_imported", _l("Clients imported"), AuditSubject.DATA
+    APPOINTMENTS_IMPORTED = "appointments_imported", _l("Appointments imported"), AuditSubject.DATA
+    DATA_EXPORTED = "data_exported", _l("Data exported"), AuditSubject.DATA
 

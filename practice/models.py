@@ -54,6 +54,7 @@ class Practice(db.Model):
     session_hours: Mapped[int] = mapped_column(default=10)
     two_step_required: Mapped[bool] = mapped_column(default=False)  # everyone logs in with a second step
     feed_client_names: Mapped[bool] = mapped_column(default=False)  # practitioners' calendar feeds name clients
+    retention_months: Mapped[int | None] = mapped_column()  # message texts and recipients kept so long (None: ever)
 
     @property
     def sms_sender(self) -> str:
@@ -182,6 +183,7 @@ class Client(db.Model):
     # The state after the newest ConsentEvent, kept beside the history so lists and sends need no sub-query.
     sms_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # on request: only anonymous history is left
     # What search finds the client by (search_text.py), kept right on every save (below); it orders by name too.
     search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
 
@@ -331,6 +333,7 @@ class Message(db.Model):
     # A notice about a move (rescheduled, or the practice's notice of an online move): where the appointment was
     # before, for the old date and time in its text.
     moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # text and recipient removed (erasure, retention)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Its moment in the log: when it went out, or, for one that never did, when it ended (as ix_message_logged).
