@@ -19,6 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table('import_upload',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),

@@ -11,6 +11,7 @@ from ..extensions import db
 
 class ImportUpload(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # what it holds: clients, appointments (tabular.KINDS)
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
