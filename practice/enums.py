@@ -97,7 +97,7 @@ class ConsentSource(Labelled):
     PAPER = "paper", _l("On paper")
     ONLINE = "online", _l("Online")
     SMS_REPLY = "sms_reply", _l("By SMS reply")
-    IMPORTED = "imported", _l("Imported")
+    IMPORTED = "imported", _l("Imported from a file")
 
 
 class MessageKind(Labelled):
@@ -269,6 +269,14 @@ def in_words(stored: str) -> str:
         return stored
     words = str(known.label) % dict(zip(names, values)) if names else str(known.label)
     return f"{words}: {in_words(then)}" if colon else words
+
+
+class ImportOutcome(Labelled):
+    """What an import does with one row of the file."""
+
+    NEW = "new", _l("New")
+    DUPLICATE = "duplicate", _l("Already there")
+    ERROR = "error", _l("Left out")
 
 
 class AuditSubject(Labelled):

@@ -1,14 +1,120 @@
-"""The owner's data page: import clients and appointments from another program, and export them."""
-from flask import Blueprint
+"""The owner's data page: import clients and appointments from another program (upload, map the columns, read the
+preview, import or cancel), and export clients, appointments and the message log."""
+from datetime import UTC, date, datetime, timedelta
 
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..enums import ImportOutcome
+from ..errors import FieldError
+from ..extensions import db
 from ..htmx import render_page
-from ..web import owner_required
-from .models import ImportUpload  # noqa: F401 (the table, for the metadata)
+from ..messages import log as message_log
+from ..models import Practice
+from ..web import day_argument, owner_required
+from . import exports, imports, tabular
+from .models import ImportUpload
 
 bp = Blueprint("data", __name__, url_prefix="/data")
 
 
 @bp.get("/")
 @owner_required
-def index():
-    return render_page("data/index.html", "data/index.html")
+def index(problem: FieldError | None = None, status: int = 200):
+    today = datetime.now(UTC).date()
+    return render_page("data/index.html", "data/index.html", status, problem=problem, kinds=imports.KIND_LABELS,
+                       first=today, last=today + timedelta(days=90))
+
+
+@bp.post("/import")
+@owner_required
+def upload():
+    file = request.files.get("file")
+    try:
+        stored = imports.store_upload(request.form.get("kind", ""), file.filename if file else "",
+                                      file.read() if file else b"", current_user)
+    except FieldError as problem:
+        return index(problem, 422)
+    return redirect(url_for("data.mapping", upload_id=stored.id))
+
+
+@bp.get("/import/<int:upload_id>")
+@owner_required
+def mapping(upload_id: int, chosen: imports.Mapping | None = None, problem: FieldError | None = None,
+            status: int = 200):
+    upload = db.get_or_404(ImportUpload, upload_id)
+    sheets = imports.sheets_of(upload.filename, upload.content)
+    sheet = imports.sheet_named(upload, chosen.sheet if chosen else request.args.get("sheet", ""))
+    columns = list(chosen.columns) if chosen else tabular.guess_mapping(sheet.headers, upload.kind)
+    return render_page("data/mapping.html", "data/mapping.html", status, upload=upload, sheets=sheets, sheet=sheet,
+                       columns=columns, fields=tabular.FIELDS[upload.kind], labels=imports.FIELD_LABELS,
+                       kinds=imports.KIND_LABELS, problem=problem)
+
+
+def _chosen(upload: ImportUpload) -> imports.Mapping:
+    return imports.checked_mapping(upload, request.form.get("sheet", ""), request.form.getlist("column"))
+
+
+@bp.post("/import/<int:upload_id>/preview")
+@owner_required
+def preview(upload_id: int):
+    upload = db.get_or_404(ImportUpload, upload_id)
+    try:
+        chosen = _chosen(upload)
+    except FieldError as problem:
+        return mapping(upload_id, imports.Mapping(request.form.get("sheet", ""),
+                                                  tuple(request.form.getlist("column"))), problem, 422)
+    result = imports.preview_import(upload, chosen, datetime.now(UTC))
+    upload = db.session.get(ImportUpload, upload_id)
+    return render_page("data/preview.html", "data/preview.html", upload=upload, chosen=chosen, preview=result,
+                       labels=imports.FIELD_LABELS, kinds=imports.KIND_LABELS)
+
+
+@bp.post("/import/<int:upload_id>/run")
+@owner_required
+def run(upload_id: int):
+    upload = db.get_or_404(ImportUpload, upload_id)
+    try:
+        chosen = _chosen(upload)
+    except FieldError as problem:
+        abort(400, description=problem.message)
+    filename = upload.filename
+    result = imports.run_import(upload, chosen, current_user, datetime.now(UTC))
+    flash(_("%(new)s imported from %(file)s; %(duplicates)s already there and %(errors)s left out.",
+            new=result.count(ImportOutcome.NEW), file=filename,
+            duplicates=result.count(ImportOutcome.DUPLICATE),
+            errors=result.count(ImportOutcome.ERROR)), "success")
+    return redirect(url_for("data.index"))
+
+
+@bp.post("/import/<int:upload_id>/cancel")
+@owner_required
+def cancel(upload_id: int):
+    imports.drop_upload(db.get_or_404(ImportUpload, upload_id))
+    flash(_("Import cancelled: nothing was imported."), "success")
+    return redirect(url_for("data.index"))
+
+
+@bp.get("/export/<what>.<form>")
+@owner_required
+def export(what: str, form: str):
+    if what not in exports.WHAT or form not in exports.FORMATS:
+        abort(404)
+    tz = Practice.current().timezone
+    if what == "clients":
+        rows, detail = exports.client_rows(), ""
+    elif what == "appointments":
+        first, last = day_argument("from") or date.today(), day_argument("to") or date.today()
+        if last < first:
+            abort(400, description=_("The last day comes before the first."))
+        rows, detail = exports.appointment_rows(first, last, tz), f"{first}–{last}"
+    else:
+        try:
+            filters = message_log.Filters.read(request.args)
+        except FieldError as problem:
+            abort(400, description=problem.message)
+        rows, detail = exports.message_rows(filters, tz), request.query_string.decode()[:200]
+    content = exports.export(rows, what, form, detail)
+    return Response(content, mimetype=exports.FORMATS[form],
+                    headers={"Content-Disposition": f'attachment; filename="{what}.{form}"'})

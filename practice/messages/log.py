@@ -55,10 +55,10 @@ class Page:
     older: int | None  # the last message of this page, when there are more after it
 
 
-def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
-    """One page of the log; a page cursor that names no message is refused (FieldError)."""
+def matching(filters: Filters, tz: str):
+    """The messages the filters let through (the page cursor aside), as a query to page or to export."""
     key = Message.due_at if filters.planned else Message.logged_at
-    query = select(Message).options(joinedload(Message.appointment).joinedload(Appointment.client)).limit(size + 1)
+    query = select(Message)
     if filters.status:
         query = query.where(Message.status == filters.status)
     else:
@@ -74,6 +74,14 @@ def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
         query = query.where(key >= localtime.midnight(filters.first_day, tz))
     if filters.last_day:
         query = query.where(key < localtime.day_bounds(filters.last_day, tz)[1])
+    return query
+
+
+def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
+    """One page of the log; a page cursor that names no message is refused (FieldError)."""
+    key = Message.due_at if filters.planned else Message.logged_at
+    query = (matching(filters, tz).options(joinedload(Message.appointment).joinedload(Appointment.client))
+             .limit(size + 1))
     # The history runs newest first, the planned messages soonest first; "newer" walks the other way and turns.
     forward = filters.before is None
     newest_first = not filters.planned if forward else filters.planned
