@@ -249,3 +249,33 @@ def test_a_formula_in_a_cell_is_exported_as_text(app, client, owner):
     assert "'=HYPERLINK" in text and ";+31612345678;" in text
     sheet = load_workbook(io.BytesIO(client.get("/data/export/clients.xlsx").get_data())).active
     assert sheet.cell(2, 1).value.startswith("'=") and sheet.cell(2, 1).data_type == "s"
+
+
+def test_the_message_log_and_the_appointments_export_what_their_filters_choose(app, client, owner, agenda):
+    anna = make_client(app)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with app.app_context():
+        for days in (1, 5):
+            db.session.add(Appointment(client_id=anna, practitioner_id=agenda.practitioner, appointment_type_id=agenda.treatment,
+                                       location_id=agenda.location, start=now + timedelta(days=days),
+                                       end=now + timedelta(days=days, minutes=30)))
+        for number, channel in enumerate(("email", "sms", "sms")):
+            db.session.add(Message(dedupe_key=f"test:{number}", kind=MessageKind.REMINDER, channel=channel,
+                                   client_id=anna, recipient="anna@example.com" if channel == "email" else "+31612345678",
+                                   due_at=now, status=MessageStatus.DELIVERED, handed_over_at=now - timedelta(hours=number),
+                                   status_at=now, segments=2 if channel == "sms" else 0,
+                                   price_cents=20 if channel == "sms" else 0))
+        db.session.commit()
+    log_in(client, owner)
+    assert "log-export" in client.get("/messages/?channel=sms").get_data(as_text=True)
+    text = client.get("/data/export/messages.csv?channel=sms").get_data().decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) == 3 and all(";+31612345678;Anna de Vries;Delivered;" in line for line in lines[1:])
+    assert lines[1].endswith(";2;0.20;")
+    assert client.get("/data/export/messages.csv?channel=fax").status_code == 400
+    first = (now + timedelta(days=4)).date().isoformat()
+    last = (now + timedelta(days=6)).date().isoformat()
+    sheet = load_workbook(io.BytesIO(client.get(f"/data/export/appointments.xlsx?from={first}&to={last}")
+                                     .get_data())).active
+    assert sheet.max_row == 2 and sheet.cell(2, 4).value == "Anna de Vries"
+    assert client.get(f"/data/export/appointments.csv?from={last}&to={first}").status_code == 400

@@ -9,7 +9,8 @@ PACKAGE = ROOT / "practice"
 # Plain data in, plain data out: fast unit tests, no framework.
 PURE = {"practice.sms", "practice.schedule", "practice.availability", "practice.templating", "practice.charts",
         "practice.localtime", "practice.periods", "practice.links", "practice.template_rules", "practice.passwords",
-        "practice.search_text", "practice.series", "practice.replies", "practice.sender_rules"}
+        "practice.search_text", "practice.series", "practice.replies", "practice.sender_rules",
+        "practice.data.tabular"}
 FRAMEWORKS = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_sqlalchemy", "flask_migrate",
               "flask_limiter", "sqlalchemy", "wtforms", "werkzeug", "huey")
 PACKAGES = {"practice", *(f"practice.{folder.name}" for folder in PACKAGE.iterdir() if (folder / "__init__.py").exists())}
