@@ -85,8 +85,9 @@ def sheets_of(filename: str, content: bytes) -> list[tabular.Sheet]:
     return sheets
 
 
-def sheet_named(upload: ImportUpload, name: str) -> tabular.Sheet:
-    sheets = sheets_of(upload.filename, upload.content)
+def sheet_named(upload: ImportUpload, name: str, sheets: list[tabular.Sheet] | None = None) -> tabular.Sheet:
+    """The sheet of that name, else the first (a workbook takes seconds to read: pass its sheets if you have them)."""
+    sheets = sheets or sheets_of(upload.filename, upload.content)
     return next((sheet for sheet in sheets if sheet.name == name), sheets[0])
 
 

@@ -45,7 +45,7 @@ def mapping(upload_id: int, chosen: imports.Mapping | None = None, problem: Fiel
             status: int = 200):
     upload = db.get_or_404(ImportUpload, upload_id)
     sheets = imports.sheets_of(upload.filename, upload.content)
-    sheet = imports.sheet_named(upload, chosen.sheet if chosen else request.args.get("sheet", ""))
+    sheet = imports.sheet_named(upload, chosen.sheet if chosen else request.args.get("sheet", ""), sheets)
     columns = list(chosen.columns) if chosen else tabular.guess_mapping(sheet.headers, upload.kind)
     return render_page("data/mapping.html", "data/mapping.html", status, upload=upload, sheets=sheets, sheet=sheet,
                        columns=columns, fields=tabular.FIELDS[upload.kind], labels=imports.FIELD_LABELS,
