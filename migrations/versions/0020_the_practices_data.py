@@ -33,12 +33,19 @@ def upgrade():
         batch_op.add_column(sa.Column('erased_at', practice.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('removed_at', practice.columns.UTCDateTime(timezone=True), nullable=True))
+    # On SQLite, 0016 and 0018 rebuilt the message table to add a foreign key, and the copy lost the message log's
+    # indexes of 0011 (on an expression: reflection skips them). Made again where they are missing.
+    op.execute('CREATE INDEX IF NOT EXISTS ix_message_logged ON message (coalesce(handed_over_at, status_at), id)')
+    op.execute('CREATE INDEX IF NOT EXISTS ix_message_status_logged ON message '
+               '(status, coalesce(handed_over_at, status_at), id)')
 
 
 def downgrade():
-    with op.batch_alter_table('message', schema=None) as batch_op:
+    # SQLite (3.35 and later) drops a column in place: rebuilding these tables would lose the message log's
+    # expression indexes and the client search's triggers (practice/search_index.py).
+    with op.batch_alter_table('message', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('removed_at')
-    with op.batch_alter_table('client', schema=None) as batch_op:
+    with op.batch_alter_table('client', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('practice', schema=None) as batch_op:
         batch_op.drop_column('retention_months')

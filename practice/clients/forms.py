@@ -15,7 +15,9 @@ def channel_choices(sms_enabled: bool) -> list[SelectChoice]:
 
 
 AUTOMATIC = "auto"  # a new card's channels: as the contact details allow (services.usual_channels)
-SOURCE_CHOICES = [SelectChoice(s.value, s.label) for s in ConsentSource]
+# How a person at the desk can have heard it; an SMS reply and an import are recorded by the app itself.
+SOURCE_CHOICES = [SelectChoice(s.value, s.label) for s in ConsentSource
+                  if s not in (ConsentSource.SMS_REPLY, ConsentSource.IMPORTED)]
 
 
 class ClientForm(FlaskForm):
