@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from .config import private_sqlite
+from .data import retention
 from .dashboard.services import load_dashboard
 from .messages import planning, reports, sending
 from .models import Practice
@@ -59,6 +60,11 @@ def warm_figures():
         load_dashboard(period_of(span, datetime.now(UTC), practice.timezone))
 
 
+def remove_old_texts():
+    """At night: message texts and recipients older than the owner's retention go; counts and costs stay."""
+    retention.remove_old_texts(datetime.now(UTC))
+
+
 def deliver_sink_report(arguments: dict):
     """The development SMS sink's simulated delivery report, a few seconds after the hand-over."""
     gateway = current_app.extensions["practice.sms_gateway"]
@@ -77,6 +83,7 @@ class Tasks:
         self.heartbeat = huey.periodic_task(every_minute)(self._in_app(heartbeat))
         huey.periodic_task(every_minute)(self._in_app(send_due_messages))
         huey.periodic_task(crontab(hour="3", minute="30"))(self._in_app(warm_figures))
+        huey.periodic_task(crontab(hour="3", minute="10"))(self._in_app(remove_old_texts))
         self.send_message = huey.task(retries=0)(self._in_app(send_message))
         self.replan_reminders = huey.task()(self._in_app(replan_reminders))
         self.deliver_sink_report = huey.task()(self._in_app(deliver_sink_report))

@@ -121,6 +121,8 @@ class MessagingForm(ReminderSlots, FlaskForm):
         NumberRange(0, 100, _l("Enter a price from %(min)d to %(max)d cents."))])
     sms_budget_euros = IntegerField(_l("Monthly SMS budget, in euros"), validators=[
         Optional(), NumberRange(1, 100_000, _l("Enter %(min)d to %(max)d euros, or leave it empty for no budget."))])
+    retention_months = IntegerField(_l("Keep message texts and recipients for how many months"), validators=[
+        Optional(), NumberRange(1, 120, _l("Enter %(min)d to %(max)d months, or leave it empty to keep them."))])
 
     def validate_sms_sender_number(self, field):
         field.data = (field.data or "").strip().replace(" ", "")

@@ -41,6 +41,7 @@ class MessagingSettings:
     sms_price_cents: int
     sms_budget_cents: int | None  # None: no budget
     reminder_rules: str  # schedule.rules_to_text
+    retention_months: int | None  # None: message texts and recipients are kept
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def store_messaging(practice: Practice, settings: MessagingSettings) -> None:
     practice.sms_reply_keywords = settings.sms_reply_keywords
     practice.sms_price_cents = settings.sms_price_cents
     practice.sms_budget_cents = settings.sms_budget_cents
+    practice.retention_months = settings.retention_months
     audit.record(AuditAction.SETTINGS_CHANGED, None, "messages and reminders")
     db.session.commit()
     reminder_rules_changed.send(current_app._get_current_object())  # upcoming reminders follow the rules

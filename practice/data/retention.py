@@ -1,0 +1,63 @@
+"""Retention: message texts and recipients, and the texts of SMS replies, are kept for as many months as the owner
+chose (Practice.retention_months; None keeps them), then removed each night. What a message was, when, on which
+channel, what became of it and what it cost stays, so counts, usage and invoices do not change."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from .. import localtime
+from ..audit.models import AuditEvent
+from ..enums import AuditAction, MessageStatus
+from ..extensions import db
+from ..inbox.models import InboundSms
+from ..models import Message, Practice
+from .client_data import empty_messages
+
+BATCH = 500  # rows per transaction: a year of messages never holds the database in one long write
+
+# Still under way: their texts are needed to send them, or to know what may have arrived.
+UNDER_WAY = (MessageStatus.PLANNED, MessageStatus.SENDING, MessageStatus.UNKNOWN)
+# Audit lines that hold a message text: a yes by SMS, and an answer from the inbox (inbox/services.py).
+TEXTS_IN_THE_TRAIL = (AuditAction.APPOINTMENT_CONFIRMED_BY_CLIENT, AuditAction.SMS_ANSWERED)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier, or the month's last day where it is shorter (31 March -> 28 or
+    29 February)."""
+    first = localtime.add_months(day, -months)
+    last = localtime.add_months(first, 1) - timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
+def retention_cutoff(now: datetime, tz: str, months: int) -> datetime:
+    """The UTC moment before which texts go: midnight on the practice's clock, `months` before today."""
+    return localtime.midnight(months_before(localtime.today(now, tz), months), tz)
+
+
+def remove_old_texts(now: datetime, batch: int = BATCH) -> int:
+    """Empty the texts and recipients of the messages that ended before the practice's retention (logged before the
+    cutoff: went out, or ended without), the texts and senders of the SMS replies received before it, and the
+    texts the audit trail quoted; a batch per transaction. How many messages lost their text."""
+    practice = Practice.current()
+    if not practice.retention_months:
+        return 0
+    cutoff = retention_cutoff(now, practice.timezone, practice.retention_months)
+    removed = 0
+    while ids := list(db.session.scalars(
+            select(Message.id).where(Message.logged_at < cutoff, Message.removed_at.is_(None),
+                                     Message.status.not_in(UNDER_WAY), Message.in_doubt.is_(False))
+            .order_by(Message.id).limit(batch))):
+        removed += empty_messages(ids, now)
+        db.session.commit()
+    with_text = (InboundSms.text != "") | (InboundSms.sender != "")
+    _empty_each_batch(InboundSms, (InboundSms.received_at < cutoff) & with_text, batch, text="", sender="")
+    _empty_each_batch(AuditEvent, AuditEvent.action.in_(TEXTS_IN_THE_TRAIL) & (AuditEvent.at < cutoff)
+                      & (AuditEvent.detail != ""), batch, detail="")
+    return removed
+
+
+def _empty_each_batch(model, condition, batch: int, **values) -> None:
+    while ids := list(db.session.scalars(select(model.id).where(condition).order_by(model.id).limit(batch))):
+        db.session.execute(update(model).where(model.id.in_(ids)).values(**values),
+                           execution_options={"synchronize_session": False})
+        db.session.commit()
