@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -17,6 +18,7 @@ from werkzeug.serving import run_simple
 
 from .auth.services import create_user
 from .config import ROOT
+from .data.backup import BackupError, NotEmpty, backup_folder, restore_backup, store_backup, store_nightly_backup
 from .demo import COUNTRIES, DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .errors import FieldError
 from .extensions import db
@@ -32,6 +34,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(dev)
     app.cli.add_command(translations)
     app.cli.add_command(forecast)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.command()
@@ -117,6 +121,37 @@ def forecast(days):
                        f"{' | '.join(lines) or '-'}")
     going = sum(entry.goes_out for entry in entries)
     click.echo(f"{going} of {len(entries)} appointments in the next {days} days get a reminder.")
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def backup(path):
+    """Write a consistent copy of the database to PATH while the app runs (without PATH: a new file in BACKUP_DIR,
+    the newest 14 kept, as the worker does every night)."""
+    try:
+        made = store_backup(path) if path else store_nightly_backup(backup_folder(), datetime.now(UTC))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    if made.tool == "pg_dump":
+        click.echo(f"Backup written to {made.path} by pg_dump (PostgreSQL's custom format; `flask restore` or "
+                   "pg_restore reads it).")
+    else:
+        click.echo(f"Backup written to {made.path} by SQLite's online backup (a complete SQLite database file).")
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds the practice's data.")
+def restore(path, force):
+    """Bring the backup at PATH back into this instance's database, which must be empty (or --force), and upgrade it
+    to the newest migration."""
+    try:
+        revision = restore_backup(path, force=force)
+    except NotEmpty as error:
+        raise click.ClickException(f"{error} Nothing was changed; --force overwrites it with the backup.") from None
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {path}" + (f" (made at migration {revision}, now at the newest)." if revision else "."))
 
 
 @click.group()

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from .config import private_sqlite
+from .data import backup
 from .data import retention
 from .dashboard.services import load_dashboard
 from .messages import planning, reports, sending
@@ -60,6 +61,11 @@ def warm_figures():
         load_dashboard(period_of(span, datetime.now(UTC), practice.timezone))
 
 
+def store_nightly_backup():
+    """At night: a backup of the database into BACKUP_DIR, the newest 14 kept (the dashboard warns when it stops)."""
+    backup.store_nightly_backup(backup.backup_folder(), datetime.now(UTC))
+
+
 def remove_old_texts():
     """At night: message texts and recipients older than the owner's retention go; counts and costs stay."""
     retention.remove_old_texts(datetime.now(UTC))
@@ -84,6 +90,7 @@ class Tasks:
         huey.periodic_task(every_minute)(self._in_app(send_due_messages))
         huey.periodic_task(crontab(hour="3", minute="30"))(self._in_app(warm_figures))
         huey.periodic_task(crontab(hour="3", minute="10"))(self._in_app(remove_old_texts))
+        huey.periodic_task(crontab(hour="2", minute="15"))(self._in_app(store_nightly_backup))
         self.send_message = huey.task(retries=0)(self._in_app(send_message))
         self.replan_reminders = huey.task()(self._in_app(replan_reminders))
         self.deliver_sink_report = huey.task()(self._in_app(deliver_sink_report))

@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import and_, case, func, literal_column, not_, or_, select
 
 from .. import charts, localtime
+from ..data.backup import backup_folder, newest_backup
 from ..extensions import db
 from ..messages.budget import Budget, load_budget
 from ..messages.planning import reaches, why_not
@@ -25,6 +26,7 @@ UPCOMING = timedelta(days=14)  # how far ahead unreachable clients are worth a c
 FAILED_WITHIN = timedelta(days=7)  # "failed in the last days"
 FAILED_DUE_WITHIN = timedelta(days=30)  # a failure is reported within days of the sending, never a month later
 WORKER_SILENT_AFTER = timedelta(minutes=5)  # the heartbeat runs every minute (tasks.heartbeat)
+BACKUP_OLD_AFTER = timedelta(days=2)  # the worker makes one every night (tasks.store_nightly_backup)
 LIST_LIMIT = 20  # rows per list; the heading says how many there are in all
 SHOWN_MOVES = 25
 NARROW = timedelta(days=120)  # up to about four months: see _load_messages
@@ -90,11 +92,13 @@ class Attention:
     worker_alive: bool
     overdue: int  # planned messages past their time: what a stopped worker leaves behind
     sms_budget: Budget | None = None  # this month's, when the practice set one
+    backup_at: datetime | None = None  # when the newest backup in BACKUP_DIR was made
+    backup_old: bool = False  # none, or older than BACKUP_OLD_AFTER
 
     @property
     def anything(self) -> bool:
         return bool(self.unreachable_total or self.failed_total or not self.worker_alive or self.overdue
-                    or (self.sms_budget and self.sms_budget.nearly_spent))
+                    or (self.sms_budget and self.sms_budget.nearly_spent) or self.backup_old)
 
 
 @dataclass
@@ -342,11 +346,13 @@ def load_attention(now: datetime, practice: Practice) -> Attention:
     seen_at = load_last_heartbeat()
     overdue = db.session.scalar(select(func.count()).select_from(Message).where(
         Message.status == MessageStatus.PLANNED, Message.due_at < now - WORKER_SILENT_AFTER))
+    backup_at = newest_backup(backup_folder())  # a look in a folder, not a query
     return Attention(
         unreachable=unreachable, unreachable_total=unreachable_total,
         failed=failed, failed_total=failed[0].total if failed else 0,
         worker_seen_at=seen_at, worker_alive=seen_at is not None and seen_at >= now - WORKER_SILENT_AFTER,
         overdue=overdue or 0, sms_budget=load_budget(practice, now),
+        backup_at=backup_at, backup_old=backup_at is None or backup_at < now - BACKUP_OLD_AFTER,
     )
 
 
