@@ -16,6 +16,15 @@ class FieldError(ValueError):
         self.message, self.field = message, field
 
 
+def bookable(client):
+    """The client a booking or a waiting list entry is for: one that exists and was not erased."""
+    if client is None:
+        raise FieldError(_l("Choose a client."), "client_id")
+    if client.erased_at is not None:
+        raise FieldError(_l("This client's data has been erased: choose another client."), "client_id")
+    return client
+
+
 def existing_moment(day: date, at: time, tz: str, field: str) -> datetime:
     """The UTC moment a local date and wall time name (the first, in the repeated autumn hour); a time the clocks
     skip in spring is refused."""

@@ -12,7 +12,7 @@ from .. import localtime, schedule
 from ..audit import services as audit
 from ..availability import Interval, fits_within, overlaps, working_intervals
 from ..enums import AppointmentStatus, AuditAction, MessageKind
-from ..errors import FieldError
+from ..errors import FieldError, bookable
 from ..extensions import db
 from ..messages import planning
 from ..models import Appointment, AppointmentSeries, AppointmentType, Client, Practice, utcnow
@@ -105,9 +105,7 @@ def _alternative(booking, wanted: datetime, length: timedelta, practice: Practic
 def book_series(booking: services.Booking, starts: list[datetime], tz: str) -> list[Appointment]:
     """An appointment at each start, all in one transaction, or FieldError (naming the time) and none stored. The
     client gets one confirmation with every date; reminders stay per appointment."""
-    client = db.session.get(Client, booking.client_id)
-    if client is None:
-        raise FieldError(_l("Choose a client."), "client_id")
+    client = bookable(db.session.get(Client, booking.client_id))
     if len(starts) < 2:
         raise FieldError(_l("A series has two appointments or more."))
     series = AppointmentSeries()

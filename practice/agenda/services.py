@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from .. import localtime
 from ..audit import services as audit
 from ..availability import Interval, fits_within, subtract, working_intervals
-from ..errors import FieldError
+from ..errors import FieldError, bookable
 from ..extensions import db
 from ..messages import planning
 from .free import load_working_day
@@ -51,9 +51,7 @@ class OutsideHours(FieldError):
 def book(booking: Booking, tz: str, *, along: Callable[[Appointment], object] | None = None) -> Appointment:
     """A new appointment, or FieldError and nothing stored. `along`: what else belongs to the same transaction,
     given the new appointment (the waiting list's offer it took)."""
-    client = db.session.get(Client, booking.client_id)
-    if client is None:
-        raise FieldError(_l("Choose a client."), "client_id")
+    client = bookable(db.session.get(Client, booking.client_id))
     appointment = Appointment(client=client, status=AppointmentStatus.BOOKED)
     apply_booking(appointment, booking, tz)
     appointment.confirmation_channels = booking.confirmation_channels or client.confirmation_channels

@@ -1,6 +1,5 @@
 """Client cards: search, the card with its contact details and channels, the SMS consent trail, and for the owner the
 client's data on request and their erasure."""
-import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
@@ -14,7 +13,6 @@ from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
 from ..consent import ConsentChange
-from ..data import client_data
 from ..web import owner_required, show_error, values_of
 from . import services
 from .forms import AUTOMATIC, ClientForm, ConsentForm
@@ -85,43 +83,6 @@ def sms_warning(client_id):
 
 
 CONSENT_CHANGED = "consent-changed"
-
-
-@bp.get("/<int:client_id>/data.json")
-@owner_required
-def data_json(client_id):
-    """Everything the practice holds on the client, as one file to hand them."""
-    document = client_data.export_client_data(db.get_or_404(Client, client_id), "json")
-    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="client-{client_id}.json"'})
-
-
-@bp.get("/<int:client_id>/data")
-@owner_required
-def data(client_id):
-    """The same as a page to read or print."""
-    client = db.get_or_404(Client, client_id)
-    return render_page("clients/data.html", "clients/data.html", client=client,
-                       document=client_data.export_client_data(client, "page"))
-
-
-@bp.route("/<int:client_id>/erase", methods=["GET", "POST"])
-@owner_required
-def erase(client_id):
-    """What erasure removes and what stays, and the owner confirms it by typing the client's name."""
-    client = db.get_or_404(Client, client_id)
-    typed, problem = request.form.get("name", ""), None
-    if request.method == "POST":
-        try:
-            client_data.erase_client(client, typed, current_user, datetime.now(UTC))
-        except FieldError as refused:
-            problem = refused.message
-        else:
-            flash(_("The client's data is erased; their appointments stay as anonymous history."), "info")
-            return redirect(url_for(".card", client_id=client.id), 303)
-    return render_page("clients/erase.html", "clients/erase.html", 422 if problem else 200, client=client,
-                       outline=client_data.load_erasure_outline(client, datetime.now(UTC)), typed=typed,
-                       problem=problem)
 
 
 def _changeable(client: Client) -> Client:

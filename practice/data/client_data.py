@@ -234,6 +234,9 @@ def erase_client(client: Client, typed_name: str, by: User, now: datetime) -> No
     _bulk(update(OnlineCancellation).where(OnlineCancellation.appointment_id.in_(ids)).values(reason=""))
 
     emptied = empty_messages(list(db.session.scalars(select(Message.id).where(ours))), now)
+    # What waited in the inbox has nobody left to answer: handled by the erasure.
+    _bulk(update(InboundSms).where(replies_of(client), InboundSms.handled_at.is_(None))
+          .values(handled_at=now, handled_by_id=by.id if by else None))
     _bulk(update(InboundSms).where(replies_of(client)).values(text="", sender=""))
     _bulk(update(ConsentEvent).where(ConsentEvent.client_id == client.id).values(note=""))
     _scrub_trail(client, ids, traces)

@@ -1,5 +1,7 @@
 """The owner's data page: import clients and appointments from another program (upload, map the columns, read the
-preview, import or cancel), and export clients, appointments and the message log."""
+preview, import or cancel), export clients, appointments and the message log, and a client's data: all of it on
+request, or erased."""
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
@@ -11,9 +13,9 @@ from ..errors import FieldError
 from ..extensions import db
 from ..htmx import render_page
 from ..messages import log as message_log
-from ..models import Practice
+from ..models import Client, Practice
 from ..web import day_argument, owner_required
-from . import exports, imports, tabular
+from . import client_data, exports, imports, tabular
 from .models import ImportUpload
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -94,6 +96,45 @@ def cancel(upload_id: int):
     imports.drop_upload(db.get_or_404(ImportUpload, upload_id))
     flash(_("Import cancelled: nothing was imported."), "success")
     return redirect(url_for("data.index"))
+
+
+# --- one client's data: on request, and erased -------------------------------------------------------------------
+
+@bp.get("/clients/<int:client_id>.json")
+@owner_required
+def client_json(client_id):
+    """Everything the practice holds on the client, as one file to hand them."""
+    document = client_data.export_client_data(db.get_or_404(Client, client_id), "json")
+    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="client-{client_id}.json"'})
+
+
+@bp.get("/clients/<int:client_id>")
+@owner_required
+def client_page(client_id):
+    """The same as a page to read or print."""
+    client = db.get_or_404(Client, client_id)
+    return render_page("data/client.html", "data/client.html", client=client,
+                       document=client_data.export_client_data(client, "page"))
+
+
+@bp.route("/clients/<int:client_id>/erase", methods=["GET", "POST"])
+@owner_required
+def erase(client_id):
+    """What erasure removes and what stays, and the owner confirms it by typing the client's name."""
+    client = db.get_or_404(Client, client_id)
+    typed, problem = request.form.get("name", ""), None
+    if request.method == "POST":
+        try:
+            client_data.erase_client(client, typed, current_user, datetime.now(UTC))
+        except FieldError as refused:
+            problem = refused.message
+        else:
+            flash(_("The client's data is erased; their appointments stay as anonymous history."), "info")
+            return redirect(url_for("clients.card", client_id=client.id), 303)
+    return render_page("data/erase.html", "data/erase.html", 422 if problem else 200, client=client,
+                       outline=client_data.load_erasure_outline(client, datetime.now(UTC)), typed=typed,
+                       problem=problem)
 
 
 @bp.get("/export/<what>.<form>")

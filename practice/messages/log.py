@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from .. import localtime
@@ -68,8 +68,9 @@ def matching(filters: Filters, tz: str):
     if filters.kind:
         query = query.where(Message.kind == filters.kind)
     if filters.client_id:
-        query = query.where(Message.appointment_id.in_(select(Appointment.id)
-                                                       .where(Appointment.client_id == filters.client_id)))
+        query = query.where(or_(Message.appointment_id.in_(select(Appointment.id)
+                                                            .where(Appointment.client_id == filters.client_id)),
+                                Message.client_id == filters.client_id))  # and those about no appointment
     if filters.first_day:
         query = query.where(key >= localtime.midnight(filters.first_day, tz))
     if filters.last_day:

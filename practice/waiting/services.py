@@ -12,7 +12,7 @@ from ..agenda import services as agenda
 from ..agenda.free import load_free_times
 from ..audit import services as audit
 from ..enums import AuditAction, OfferOutcome, WaitingStatus
-from ..errors import FieldError
+from ..errors import FieldError, bookable
 from ..extensions import db
 from ..messages import planning
 from ..models import Appointment, Client, Practice
@@ -41,8 +41,7 @@ class OfferGone(Exception):
 
 def add_entry(wish: Wish, today: date) -> WaitingEntry:
     """Put a client on the list, or FieldError and nothing stored."""
-    if db.session.get(Client, wish.client_id) is None:
-        raise FieldError(_l("Choose a client."), "client_id")
+    bookable(db.session.get(Client, wish.client_id))
     if wish.expires_on < today:
         raise FieldError(_l("Choose an expiry date from today on."), "expires_on")
     if wish.earliest and wish.latest and wish.earliest >= wish.latest:

@@ -155,7 +155,7 @@ def test_the_owner_downloads_every_message_text_the_client_was_sent_and_reads_it
     assert all(m.status == MessageStatus.DELIVERED and m.price_cents == 12 * m.segments for m in messages
                if m.channel == Channel.SMS), [(m.kind, m.status, m.segments, m.price_cents) for m in messages]
 
-    response = story.owner.get(f"/clients/{story.client_id}/data.json")
+    response = story.owner.get(f"/data/clients/{story.client_id}.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     document = json.loads(response.get_data(as_text=True))
@@ -188,7 +188,7 @@ def test_the_owner_downloads_every_message_text_the_client_was_sent_and_reads_it
         local(NEXT_WEEK, 10).isoformat()]
     assert MISSED_NOTES in [a["notes"] for a in document["appointments"]]
 
-    page = story.owner.get(f"/clients/{story.client_id}/data")
+    page = story.owner.get(f"/data/clients/{story.client_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-test="client-data"' in html
     for message in messages:
@@ -196,18 +196,18 @@ def test_the_owner_downloads_every_message_text_the_client_was_sent_and_reads_it
     for shown in (REPLY, CONSENT_NOTE, CARD_NOTES, WAITING_NOTES, EMAIL):
         assert str(escape(shown)) in html
     card = story.owner.get(f"/clients/{story.client_id}").get_data(as_text=True)
-    assert f"/clients/{story.client_id}/data.json" in card and f"/clients/{story.client_id}/erase" in card
+    assert f"/data/clients/{story.client_id}.json" in card and f"/data/clients/{story.client_id}/erase" in card
     with app.app_context():
         assert [e.detail for e in db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == AuditAction.CLIENT_DATA_EXPORTED))] == ["json", "page"]
 
     staff = log_in(app.test_client(), make_user(app, Role.STAFF))
-    for url in (f"/clients/{story.client_id}/data.json", f"/clients/{story.client_id}/data",
-                f"/clients/{story.client_id}/erase"):
+    for url in (f"/data/clients/{story.client_id}.json", f"/data/clients/{story.client_id}",
+                f"/data/clients/{story.client_id}/erase"):
         assert staff.get(url).status_code == 403
-    assert staff.post(f"/clients/{story.client_id}/erase", data={"csrf_token": csrf_token(staff), "name": FIRST + " "
+    assert staff.post(f"/data/clients/{story.client_id}/erase", data={"csrf_token": csrf_token(staff), "name": FIRST + " "
                                                                   + LAST}).status_code == 403
-    assert f"/clients/{story.client_id}/data" not in staff.get(f"/clients/{story.client_id}").get_data(as_text=True)
+    assert f"/data/clients/{story.client_id}" not in staff.get(f"/clients/{story.client_id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Client, story.client_id).erased_at is None
 
@@ -250,7 +250,7 @@ def invoice_row(owner) -> str:
 
 
 def test_after_erasure_the_client_is_nowhere_in_the_database_and_every_figure_stays(app, story):
-    document = json.loads(story.owner.get(f"/clients/{story.client_id}/data.json").get_data(as_text=True))
+    document = json.loads(story.owner.get(f"/data/clients/{story.client_id}.json").get_data(as_text=True))
     texts = {m[part] for m in document["messages"] for part in ("subject", "body") if m[part]}
     assert len(texts) >= 8
     traces = {FIRST, LAST, EMAIL, *NUMBER_WRITTEN, CARD_NOTES, CONSENT_NOTE, MISSED_NOTES, REPLY, ANSWER,
@@ -262,14 +262,14 @@ def test_after_erasure_the_client_is_nowhere_in_the_database_and_every_figure_st
     before = stored_texts(app)
     assert all(trace.casefold() in before for trace in (FIRST, LAST, EMAIL, MOBILE, REPLY, ANSWER, *texts))
 
-    erase_page = story.owner.get(f"/clients/{story.client_id}/erase").get_data(as_text=True)
+    erase_page = story.owner.get(f"/data/clients/{story.client_id}/erase").get_data(as_text=True)
     assert 'data-test="ahead"' in erase_page  # the moved appointment is still ahead: it will be cancelled
-    wrong = story.owner.post(f"/clients/{story.client_id}/erase",
+    wrong = story.owner.post(f"/data/clients/{story.client_id}/erase",
                              data={"csrf_token": csrf_token(story.owner), "name": "Zwaantje Quirijnsdochters"})
     assert wrong.status_code == 422 and "The name does not match" in wrong.get_data(as_text=True)
     assert stored_texts(app) == before
 
-    done = story.owner.post(f"/clients/{story.client_id}/erase",
+    done = story.owner.post(f"/data/clients/{story.client_id}/erase",
                             data={"csrf_token": csrf_token(story.owner), "name": "  zwaantje   QUIRIJNSDOCHTER "})
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/clients/{story.client_id}")
     after = stored_texts(app)
@@ -296,7 +296,7 @@ def test_after_erasure_the_client_is_nowhere_in_the_database_and_every_figure_st
     assert "erased" in html.lower()
     assert story.owner.post(f"/clients/{story.client_id}", data={"csrf_token": csrf_token(story.owner),
                                                                  "first_name": "X"}).status_code == 403
-    again = story.owner.post(f"/clients/{story.client_id}/erase",
+    again = story.owner.post(f"/data/clients/{story.client_id}/erase",
                              data={"csrf_token": csrf_token(story.owner), "name": "anything"})
     assert again.status_code == 422 and 'data-test="erased"' in again.get_data(as_text=True)
     with app.app_context():
