@@ -18,7 +18,7 @@ from werkzeug.serving import run_simple
 
 from .auth.services import create_user
 from .config import ROOT
-from .data.backup import BackupError, NotEmpty, backup_folder, restore_backup, store_backup, store_nightly_backup
+from .data.backup import BackupError, NotEmpty, backup_folder, count_due, restore_backup, store_backup, store_nightly_backup
 from .demo import COUNTRIES, DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .errors import FieldError
 from .extensions import db
@@ -152,6 +152,9 @@ def restore(path, force):
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored from {path}" + (f" (made at migration {revision}, now at the newest)." if revision else "."))
+    if due := count_due(datetime.now(UTC)):
+        click.echo(f"{due} messages were due by now: they go out when the worker starts, also any that went out "
+                   "after the backup was made (the backup cannot know of those).")
 
 
 @click.group()

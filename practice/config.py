@@ -107,6 +107,7 @@ def load_config(environ=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(environ),
         "HUEY_URL": huey_url(environ),
         "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "BACKUP_DIR": environ.get("BACKUP_DIR", str(instance_path(environ) / "backups")),  # the nightly backups
         # Mail: "sink" keeps messages in the database for a person to read in the app; "smtp" sends.
         "MAIL_BACKEND": environ.get("MAIL_BACKEND", "smtp" if environ.get("SMTP_HOST") else "sink"),
         "SMTP_HOST": environ.get("SMTP_HOST", "127.0.0.1"),

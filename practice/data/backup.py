@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, make_url, select, text
 from sqlalchemy.engine import URL
 
 from ..config import private_file
+from ..enums import MessageStatus
 from ..extensions import db
 from ..models import Appointment, Client, Message, User
 
@@ -47,7 +48,7 @@ class Backup:
 
 def backup_folder() -> Path:
     """Where the nightly backups go: BACKUP_DIR, else `backups` in the instance folder."""
-    return Path(current_app.config.get("BACKUP_DIR") or Path(current_app.instance_path) / "backups")
+    return Path(current_app.config["BACKUP_DIR"])
 
 
 def store_backup(path: Path) -> Backup:
@@ -85,6 +86,13 @@ def restore_backup(path: Path, force: bool = False) -> str | None:
     db.session.remove()
     upgrade()
     return revision
+
+
+def count_due(now: datetime) -> int:
+    """Messages the restored database still has to send and whose time has come: some may have gone out after the
+    backup was made, which the backup cannot know."""
+    return db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.status.in_((MessageStatus.PLANNED, MessageStatus.SENDING)), Message.due_at <= now)) or 0
 
 
 def store_nightly_backup(folder: Path, now: datetime, keep: int = KEEP) -> Backup:

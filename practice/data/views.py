@@ -15,7 +15,7 @@ from ..htmx import render_page
 from ..messages import log as message_log
 from ..models import Client, Practice
 from ..web import day_argument, owner_required
-from . import client_data, exports, imports, tabular
+from . import backup, client_data, exports, imports, tabular
 from .models import ImportUpload
 
 bp = Blueprint("data", __name__, url_prefix="/data")
@@ -25,8 +25,10 @@ bp = Blueprint("data", __name__, url_prefix="/data")
 @owner_required
 def index(problem: FieldError | None = None, status: int = 200):
     today = datetime.now(UTC).date()
+    folder = backup.backup_folder()
     return render_page("data/index.html", "data/index.html", status, problem=problem, kinds=imports.KIND_LABELS,
-                       first=today, last=today + timedelta(days=90))
+                       first=today, last=today + timedelta(days=90), backup_folder=folder,
+                       backup_at=backup.newest_backup(folder))
 
 
 @bp.post("/import")

@@ -428,3 +428,20 @@ def test_erasure_cancels_what_is_ahead_offers_its_time_to_others_on_the_list_and
         assert cancelled is None  # nobody left to tell
         with pytest.raises(FieldError, match="erased already"):
             erase_client(db.session.get(Client, wim), "anything", None, datetime.now(UTC))
+
+
+def test_an_erased_client_cannot_be_booked_or_put_on_the_waiting_list(app, agenda):
+    from practice.agenda.services import Booking, book
+    from practice.waiting.services import Wish, add_entry
+
+    client_id = make_client(app)
+    with app.app_context():
+        db.session.get(Client, client_id).erased_at = datetime.now(UTC)
+        db.session.commit()
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        with pytest.raises(FieldError, match="erased"):
+            book(Booking(client_id, agenda.practitioner, agenda.treatment, agenda.location, start), "Europe/Amsterdam")
+        with pytest.raises(FieldError, match="erased"):
+            add_entry(Wish(client_id, None, agenda.treatment, agenda.location, 0, None, None,
+                           date.today() + timedelta(days=30)), date.today())
+        assert db.session.scalars(select(Appointment)).all() == []
