@@ -306,7 +306,7 @@ class Message(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
     account_link_id: Mapped[int | None] = mapped_column(ForeignKey("account_link.id"))  # an invitation, a reset
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("waiting_offer.id"))  # a freed time from the waiting list
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"))  # for a client, about no appointment
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)  # for a client, no appointment
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind, 20))
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 5))
     recipient: Mapped[str] = mapped_column(String(254), default="")

@@ -33,6 +33,7 @@ def upgrade():
         batch_op.add_column(sa.Column('erased_at', practice.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('removed_at', practice.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f('ix_message_client_id'), ['client_id'], unique=False)  # a client's log
     # On SQLite, 0016 and 0018 rebuilt the message table to add a foreign key, and the copy lost the message log's
     # indexes of 0011 (on an expression: reflection skips them). Made again where they are missing.
     op.execute('CREATE INDEX IF NOT EXISTS ix_message_logged ON message (coalesce(handed_over_at, status_at), id)')
@@ -44,6 +45,7 @@ def downgrade():
     # SQLite (3.35 and later) drops a column in place: rebuilding these tables would lose the message log's
     # expression indexes and the client search's triggers (practice/search_index.py).
     with op.batch_alter_table('message', schema=None, recreate='never') as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_client_id'))
         batch_op.drop_column('removed_at')
     with op.batch_alter_table('client', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('erased_at')
