@@ -256,11 +256,12 @@ def _preview_appointments(upload: ImportUpload, mapping: Mapping, now: datetime)
             practitioner = practitioners.get(tabular.plain(values.get("practitioner", "")))
             kind = kinds.get(tabular.plain(values.get("appointment_type", "")))
             location = locations.get(tabular.plain(values.get("location", "")))
-            for found, what, given in ((practitioner, _l("practitioner"), "practitioner"),
-                                       (kind, _l("appointment type"), "appointment_type"),
-                                       (location, _l("location"), "location")):
-                if found is None:
-                    raise FieldError(_l("Unknown %(what)s: %(name)s.", what=what, name=values.get(given, "")))
+            if practitioner is None:
+                raise FieldError(_l("Unknown practitioner: %(name)s.", name=values.get("practitioner", "")))
+            if kind is None:
+                raise FieldError(_l("Unknown appointment type: %(name)s.", name=values.get("appointment_type", "")))
+            if location is None:
+                raise FieldError(_l("Unknown location: %(name)s.", name=values.get("location", "")))
             client = db.session.get(Client, clients.find(values))
             if db.session.scalar(select(func.count()).where(
                     Appointment.client_id == client.id, Appointment.practitioner_id == practitioner.id,
