@@ -271,6 +271,21 @@ def in_words(stored: str) -> str:
     return f"{words}: {in_words(then)}" if colon else words
 
 
+def our_words(stored: str) -> str:
+    """A stored note cut down to the app's own codes: "bad_address: not-an-address: sink: a@b.nl" keeps
+    "bad_address: not-an-address"; what came from outside (a server's answer, a delivery report, which may hold an
+    address or the start of a text) goes entirely. For a message whose text was removed (erasure, retention)."""
+    kept, rest = [], stored
+    while rest:
+        head, _, rest = rest.partition(": ")
+        code, *values = head.split(" ")
+        known = _NOTES.get(code)
+        if known is None or len(values) != len(getattr(known, "arguments", ())):
+            break
+        kept.append(head)
+    return ": ".join(kept)
+
+
 class ImportOutcome(Labelled):
     """What an import does with one row of the file."""
 
@@ -337,4 +352,10 @@ class AuditAction(Labelled):
     CLIENTS_IMPORTED = "clients_imported", _l("Clients imported"), AuditSubject.DATA
     APPOINTMENTS_IMPORTED = "appointments_imported", _l("Appointments imported"), AuditSubject.DATA
     DATA_EXPORTED = "data_exported", _l("Data exported"), AuditSubject.DATA
+
+
+# The actions whose detail quotes the client's own words or a message to them (inbox/services.py, agenda/services.py):
+# emptied when the client is erased, and by retention with the message texts.
+THEIR_WORDS = frozenset({AuditAction.APPOINTMENT_CONFIRMED_BY_CLIENT, AuditAction.SMS_ANSWERED,
+                         AuditAction.APPOINTMENT_CANCELLED_ONLINE})
 

@@ -67,7 +67,8 @@ def store_nightly_backup():
 
 
 def remove_old_texts():
-    """At night: message texts and recipients older than the owner's retention go; counts and costs stay."""
+    """At night: message texts and recipients older than the owner's retention go (counts and costs stay), and the
+    files of imports left unfinished for a day."""
     retention.remove_old_texts(datetime.now(UTC))
 
 

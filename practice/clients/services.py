@@ -88,6 +88,8 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
                  ) -> Client:
     """Create (client None) or update a client card, with the SMS consent given on a new card (registered by `by`);
     raises FieldError and stores nothing on bad input."""
+    if client is not None:
+        refuse_if_erased(client)
     email = normalised_email(card.email)
     mobile = normalised_mobile(card.mobile, region)
     granted = card.consent is not None and card.consent.granted
@@ -118,6 +120,13 @@ def store_client(client: Client | None, card: ClientCard, *, region: str, sms_en
         add_consent_event(client, card.consent, by)
     db.session.commit()
     return client
+
+
+def refuse_if_erased(client: Client) -> None:
+    """An erased card is anonymous history and changes no more. Read under a row lock: a save that waited for an
+    erasure's commit sees it (PostgreSQL; on SQLite a write after a stale read is refused by the database)."""
+    if db.session.scalar(select(Client.erased_at).where(Client.id == client.id).with_for_update()) is not None:
+        raise FieldError(_l("This client's data has been erased; the card cannot be changed."))
 
 
 SHOWN = 50  # matches listed at once; typing more narrows them down
@@ -184,6 +193,7 @@ def _card_of(client: Client) -> dict:
 
 def record_consent(client: Client, change: ConsentChange, by: User) -> ConsentEvent:
     """Register or withdraw SMS consent; the event joins the history and the card shows the new state."""
+    refuse_if_erased(client)
     if change.granted == client.sms_consent:
         message = (_l("SMS consent is already registered.") if change.granted
                    else _l("There is no SMS consent to withdraw."))

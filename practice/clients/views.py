@@ -1,8 +1,8 @@
-"""Client cards: search, the card with its contact details and channels, the SMS consent trail, and for the owner the
-client's data on request and their erasure."""
+"""Client cards: search, the card with its contact details and channels, and the SMS consent trail. A client's data
+on request and their erasure are the data domain's (data/views.py)."""
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..models import Client, Practice
 from ..consent import ConsentChange
-from ..web import owner_required, show_error, values_of
+from ..web import show_error, values_of
 from . import services
 from .forms import AUTOMATIC, ClientForm, ConsentForm
 

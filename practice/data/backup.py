@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,7 +79,7 @@ def restore_backup(path: Path, force: bool = False) -> str | None:
     if _url().get_backend_name() == "sqlite":
         _restore_sqlite(path)
     else:
-        _restore_postgres(path, clean=bool(inspect(db.engine).get_table_names()))
+        _restore_postgres(path)
     db.engine.dispose()  # nothing read before the restore is used after it
     if not inspect(db.engine).has_table("alembic_version"):
         return None
@@ -194,28 +195,44 @@ def _dump_postgres(target: Path) -> str:
     return "pg_dump"
 
 
-def _restore_postgres(path: Path, clean: bool) -> None:
-    """pg_restore in one transaction: all of the backup or nothing. `clean`: the tables exist already (empty, or
-    overwritten on purpose) and are dropped first."""
+def _restore_postgres(path: Path) -> None:
+    """The app's schema replaced by the backup's in one transaction, all or nothing: pg_restore writes the backup out
+    as SQL (whole, or the restore stops there), then psql drops the schema and runs it. pg_restore's own --clean
+    would drop only what the backup holds, so a table of a newer schema than the backup's would stay and the
+    migrations after it would trip over it."""
     _expect(path, DUMP_MAGIC, "a pg_dump file in the custom format (made by `flask backup` on PostgreSQL)")
-    options = ["--no-owner", "--no-privileges", "--single-transaction"] + (["--clean", "--if-exists"] if clean else [])
-    _run_postgres("pg_restore", [*options, str(path)], database_option="--dbname")
+    # pg_restore reads a damaged or foreign file as an empty archive: the practice's table must be in it.
+    if not re.search(r" TABLE public practice ", _run_postgres("pg_restore", ["--list", str(path)], database=False)):
+        raise BackupError(f"{path} holds no practice's database (pg_restore finds no practice table in it), so it "
+                          "cannot be restored.")
+    with tempfile.TemporaryDirectory(prefix="practice-restore-") as folder:  # the owner's eyes only
+        script = Path(folder) / "restore.sql"
+        _run_postgres("pg_restore", ["--no-owner", "--no-privileges", "--file", str(script), str(path)],
+                      database=False)
+        _run_postgres("psql", ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+                               "--command", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+                               "--file", str(script), "--dbname"])
 
 
-def _run_postgres(tool: str, arguments: list[str], database_option: str = "") -> None:
-    """Run pg_dump or pg_restore against the app's database. The password goes by the environment, never on the
-    command line where other users of the machine could read it."""
+def _libpq() -> tuple[dict, str]:
+    """The environment and the connection string for PostgreSQL's programs. The password goes by the environment,
+    never on the command line where other users of the machine could read it."""
     url = _url()
-    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     environment = os.environ | ({"PGPASSWORD": url.password} if url.password else {})
-    database = [database_option, libpq] if database_option else [libpq]
+    return environment, url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _run_postgres(tool: str, arguments: list[str], database: bool = True) -> str:
+    """Run one of PostgreSQL's programs, with the app's database as its last argument; what it printed."""
+    environment, url = _libpq()
     try:
-        result = subprocess.run([_postgres_tool(tool), *arguments, *database], env=environment,
+        result = subprocess.run([_postgres_tool(tool), *arguments, *([url] if database else [])], env=environment,
                                 capture_output=True, text=True, check=False)
     except OSError as error:
         raise BackupError(f"{tool} could not be started: {error}") from None
     if result.returncode:
         raise BackupError(f"{tool} failed (exit {result.returncode}): {result.stderr.strip()}")
+    return result.stdout
 
 
 def _postgres_tool(name: str) -> str:

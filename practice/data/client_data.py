@@ -17,8 +17,8 @@ from ..audit import services as audit
 from ..audit.models import AuditEvent
 from ..columns import utcnow
 from ..enums import (
-    AppointmentStatus, AuditAction, Channels, MessageStatus, Note, NotSentReason, OfferOutcome, WaitingStatus,
-    in_words,
+    THEIR_WORDS, AppointmentStatus, AuditAction, Channels, MessageStatus, OfferOutcome, WaitingStatus, in_words,
+    our_words,
 )
 from ..errors import FieldError
 from ..extensions import db
@@ -29,6 +29,7 @@ from ..models import (
     User,
 )
 from ..waiting.models import WaitingEntry, WaitingOffer
+from .models import ImportUpload
 
 FORMAT = "practice/client-data/1"  # the document's shape, for whoever reads the file later
 
@@ -149,9 +150,12 @@ def messages_of(client: Client):
 
 
 def replies_of(client: Client):
-    """SQL: the SMS that came in from the client: linked to them, or from their number before it was on the card."""
+    """SQL: the SMS that came in from the client: linked to them, or from their number and linked to no card."""
     linked = InboundSms.client_id == client.id
-    return or_(linked, InboundSms.sender == client.mobile) if client.mobile else linked
+    if not client.mobile:
+        return linked
+    # From their number but linked to no card; one linked to another card that shares the number is that card's.
+    return or_(linked, InboundSms.client_id.is_(None) & (InboundSms.sender == client.mobile))
 
 
 # --- erasure ----------------------------------------------------------------------------------------------------
@@ -242,6 +246,7 @@ def erase_client(client: Client, typed_name: str, by: User, now: datetime) -> No
     _scrub_trail(client, ids, traces)
     # The dashboard's pages are kept for a minute with the names they showed; its figures are counted again alike.
     _bulk(delete(SettledFigure).where(SettledFigure.key.startswith("page:dashboard:")))
+    _bulk(delete(ImportUpload))  # a file waiting at the preview may hold their row; it is uploaded again in a minute
 
     client.first_name, client.last_name = str(_l("Erased client")), f"#{client.id}"
     client.email, client.mobile, client.notes, client.sms_consent = "", "", "", False
@@ -289,25 +294,6 @@ def empty_messages(message_ids: list[int], now: datetime) -> int:
     return len(message_ids)
 
 
-_OUR_NOTES = {member.value: getattr(member, "arguments", ()) for member in (*Note, *NotSentReason)}
-
-
-def our_words(stored: str) -> str:
-    """A stored note (enums.noted) cut down to the app's own codes: "bad_address: not-an-address: sink: a@b.nl" keeps
-    "bad_address: not-an-address"; a delivery report's or a server's own text goes entirely."""
-    kept, rest = [], stored
-    while rest:
-        head, _, rest = rest.partition(": ")
-        code, *values = head.split(" ")
-        if code not in _OUR_NOTES or len(values) != len(_OUR_NOTES[code]):
-            break
-        kept.append(head)
-    return ": ".join(kept)
-
-
-# The actions whose detail is the client's own words or a message to them (inbox/services.py, agenda/services.py).
-_THEIR_WORDS = {AuditAction.APPOINTMENT_CONFIRMED_BY_CLIENT, AuditAction.SMS_ANSWERED,
-                AuditAction.APPOINTMENT_CANCELLED_ONLINE}
 _CONSENT = {AuditAction.CONSENT_GRANTED, AuditAction.CONSENT_WITHDRAWN}  # "source: note" (consent.py)
 
 
@@ -323,7 +309,7 @@ def _scrub_trail(client: Client, appointment_ids: list[int], traces: "Traces") -
     for row in db.session.scalars(select(AuditEvent).where(or_(own, *named))):
         if (row.subject, row.subject_id) not in ours:
             row.detail = whole.sub("…", row.detail)  # another's line that names them: only the whole name goes
-        elif row.action in _THEIR_WORDS:
+        elif row.action in THEIR_WORDS:
             row.detail = ""
         elif row.action in _CONSENT:
             row.detail = row.detail.partition(":")[0]

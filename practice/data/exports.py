@@ -2,6 +2,7 @@
 filters), as CSV or as an Excel workbook. Headers are in the reader's language and read back by the import."""
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -70,10 +71,14 @@ def message_rows(filters: message_log.Filters, tz: str) -> Iterator[list]:
                message.segments, _euros(message.price_cents), message.subject]
 
 
+FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+E164 = re.compile(r"\+\d{6,15}")
+
+
 def _safe(value):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's CSV injection); a phone
-    number's plus stays."""
-    if isinstance(value, str) and value[:1] in ("=", "@", "\t", "\r", "+", "-") and not value[1:2].isdigit():
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe in a CSV (OWASP's CSV injection);
+    only a phone number's plus stays as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not E164.fullmatch(value):
         return "'" + value
     return value
 
@@ -93,10 +98,19 @@ def as_xlsx(rows: Iterable[list], title: str) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     for row in rows:
-        sheet.append([_safe(value) for value in row])
+        sheet.append([_text_cell(sheet, value) if isinstance(value, str) else value for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text_cell(sheet, value: str):
+    """A workbook cell that holds text as text: openpyxl would store "=…" as a formula to run."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def export(rows: Iterable[list], what: str, form: str, detail: str) -> bytes:

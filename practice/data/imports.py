@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from .. import localtime
-from ..agenda.services import Booking, apply_booking
+from ..agenda.services import Booking, apply_booking, first_overlap
 from ..audit import services as audit
 from ..clients.services import normalised_email, normalised_mobile, usual_channels
 from ..consent import ConsentChange, add_consent_event
@@ -67,11 +67,19 @@ def store_upload(kind: str, filename: str, content: bytes, by: User) -> ImportUp
     if len(content) > MOST_BYTES:
         raise FieldError(_l("The file is larger than 20 MB."), "file")
     sheets_of(filename, content)  # readable, or the reason
-    db.session.execute(delete(ImportUpload).where(ImportUpload.uploaded_at < utcnow() - timedelta(days=1)))  # left
+    drop_stale_uploads(utcnow())
     upload = ImportUpload(kind=kind, filename=filename[-200:] or "import", content=content, uploaded_by_id=by.id)
     db.session.add(upload)
     db.session.commit()
     return upload
+
+
+STALE = timedelta(days=1)  # an upload nobody imported or cancelled: its file goes (it holds the clients' details)
+
+
+def drop_stale_uploads(now: datetime) -> None:
+    """Remove the uploads left at the mapping or the preview for a day; not committed."""
+    db.session.execute(delete(ImportUpload).where(ImportUpload.uploaded_at < now - STALE))
 
 
 def sheets_of(filename: str, content: bytes) -> list[tabular.Sheet]:
@@ -187,7 +195,7 @@ def _preview_clients(upload: ImportUpload, mapping: Mapping) -> tuple[Preview, l
 
 
 def _store_clients(upload: ImportUpload, rows: list[ClientRow], by: User) -> None:
-    practice = Practice.current()
+    practice, consenting = Practice.current(), []
     for row in rows:
         confirmation, reminders = usual_channels(bool(row.email), practice.sms_enabled and row.sms_consent)
         client = Client(first_name=row.first_name, last_name=row.last_name, email=row.email, mobile=row.mobile,
@@ -195,7 +203,10 @@ def _store_clients(upload: ImportUpload, rows: list[ClientRow], by: User) -> Non
                         reminder_channels=reminders)
         db.session.add(client)
         if row.sms_consent:  # only where the file says so, with the file's name in the history
-            add_consent_event(client, ConsentChange(True, ConsentSource.IMPORTED, upload.filename), by)
+            consenting.append(client)
+    db.session.flush()  # their ids, for the consent's line in each client's audit trail
+    for client in consenting:
+        add_consent_event(client, ConsentChange(True, ConsentSource.IMPORTED, upload.filename), by)
 
 
 # --- appointments ------------------------------------------------------------------------------------------------
@@ -234,14 +245,17 @@ class _Clients:
         raise FieldError(_l("No client card matches; import the clients first."))
 
 
-def _preview_appointments(upload: ImportUpload, mapping: Mapping, now: datetime) -> tuple[Preview, list[Appointment]]:
-    """Book every row in the session, as the import will (not committed): the agenda's own checks refuse an overlap
-    with the agenda or with an earlier row."""
+def _preview_appointments(upload: ImportUpload, mapping: Mapping, now: datetime, *, store: bool
+                          ) -> tuple[Preview, list[Appointment]]:
+    """What becomes of every row; with `store`, the new appointments booked in the session (not committed) through
+    the agenda's own checks, each practitioner's agenda locked. Without, nothing is written or locked (the desk goes
+    on booking while the owner reads the preview): an overlap with the agenda or with an earlier row is found by the
+    same rule."""
     practice = Practice.current()
     tz = practice.timezone
     practitioners, kinds, locations = _named(Practitioner), _named(AppointmentType), _named(Location)
     clients = _Clients(practice.country)
-    preview, new = Preview(upload.kind, upload.filename), []
+    preview, new, earlier = Preview(upload.kind, upload.filename), [], {}
     for line, cells in sheet_named(upload, mapping.sheet).records:
         values = _values(cells, mapping)
         try:
@@ -271,17 +285,34 @@ def _preview_appointments(upload: ImportUpload, mapping: Mapping, now: datetime)
             appointment = Appointment(client=client, status=AppointmentStatus.BOOKED,
                                       confirmation_channels=client.confirmation_channels,
                                       reminder_channels=client.reminder_channels)
-            # Working hours may not be set up yet when the agenda moves in: the import books outside them too.
-            apply_booking(appointment, Booking(client.id, practitioner.id, kind.id, location.id, start,
-                                               values.get("notes", ""), outside_hours=True, by_owner=True), tz)
+            if store:
+                # Working hours may not be set up yet when the agenda moves in: the import books outside them too.
+                apply_booking(appointment, Booking(client.id, practitioner.id, kind.id, location.id, start,
+                                                   values.get("notes", ""), outside_hours=True, by_owner=True), tz)
+            else:
+                _refuse_overlap(practitioner, start, start + timedelta(minutes=kind.duration_minutes), earlier,
+                                client.name)
         except FieldError as error:
             preview.rows.append(Row(line, cells, ImportOutcome.ERROR, str(error.message)))
             continue
-        db.session.add(appointment)
-        db.session.flush()  # the next rows' overlap check sees it
+        if store:
+            db.session.add(appointment)
+            db.session.flush()  # the next rows' overlap check sees it
+            new.append(appointment)
         preview.rows.append(Row(line, cells, ImportOutcome.NEW))
-        new.append(appointment)
     return preview, new
+
+
+def _refuse_overlap(practitioner: Practitioner, start: datetime, end: datetime, earlier: dict, name: str) -> None:
+    """agenda.services.apply_booking's overlap rule, read without a lock: against the agenda and the file's rows
+    before this one (`earlier`: start, end and client name per practitioner, added to here)."""
+    clash = first_overlap(practitioner.id, start, end, exclude_id=None)
+    other = clash.client.name if clash is not None else next(
+        (client for begins, ends, client in earlier.get(practitioner.id, []) if begins < end and start < ends), None)
+    if other is not None:
+        raise FieldError(_l("%(practitioner)s already has an appointment with %(client)s at that time.",
+                            practitioner=practitioner.name, client=other), "time")
+    earlier.setdefault(practitioner.id, []).append((start, end, name))
 
 
 # --- both ----------------------------------------------------------------------------------------------------------
@@ -291,7 +322,7 @@ def preview_import(upload: ImportUpload, mapping: Mapping, now: datetime) -> Pre
     try:
         if upload.kind == "clients":
             return _preview_clients(upload, mapping)[0]
-        return _preview_appointments(upload, mapping, now)[0]
+        return _preview_appointments(upload, mapping, now, store=False)[0]
     finally:
         db.session.rollback()
 
@@ -304,7 +335,7 @@ def run_import(upload: ImportUpload, mapping: Mapping, by: User, now: datetime) 
         _store_clients(upload, rows, by)
         action = AuditAction.CLIENTS_IMPORTED
     else:
-        preview, appointments = _preview_appointments(upload, mapping, now)
+        preview, appointments = _preview_appointments(upload, mapping, now, store=True)
         planning.plan_reminders_for(appointments, Practice.current(), now)
         action = AuditAction.APPOINTMENTS_IMPORTED
     audit.record(action, None, f"{upload.filename}: {preview.count(ImportOutcome.NEW)} new, "

@@ -7,18 +7,17 @@ from sqlalchemy import select, update
 
 from .. import localtime
 from ..audit.models import AuditEvent
-from ..enums import AuditAction, MessageStatus
+from ..enums import THEIR_WORDS, MessageStatus
 from ..extensions import db
 from ..inbox.models import InboundSms
-from ..models import Message, Practice
+from ..models import Message, OnlineCancellation, Practice
 from .client_data import empty_messages
+from .imports import drop_stale_uploads
 
 BATCH = 500  # rows per transaction: a year of messages never holds the database in one long write
 
 # Still under way: their texts are needed to send them, or to know what may have arrived.
 UNDER_WAY = (MessageStatus.PLANNED, MessageStatus.SENDING, MessageStatus.UNKNOWN)
-# Audit lines that hold a message text: a yes by SMS, and an answer from the inbox (inbox/services.py).
-TEXTS_IN_THE_TRAIL = (AuditAction.APPOINTMENT_CONFIRMED_BY_CLIENT, AuditAction.SMS_ANSWERED)
 
 
 def months_before(day: date, months: int) -> date:
@@ -36,8 +35,11 @@ def retention_cutoff(now: datetime, tz: str, months: int) -> datetime:
 
 def remove_old_texts(now: datetime, batch: int = BATCH) -> int:
     """Empty the texts and recipients of the messages that ended before the practice's retention (logged before the
-    cutoff: went out, or ended without), the texts and senders of the SMS replies received before it, and the
-    texts the audit trail quoted; a batch per transaction. How many messages lost their text."""
+    cutoff: went out, or ended without), the texts and senders of the SMS replies received before it, the reasons
+    given for online cancellations, and the texts the audit trail quoted; a batch per transaction. How many
+    messages lost their text."""
+    drop_stale_uploads(now)
+    db.session.commit()
     practice = Practice.current()
     if not practice.retention_months:
         return 0
@@ -45,13 +47,15 @@ def remove_old_texts(now: datetime, batch: int = BATCH) -> int:
     removed = 0
     while ids := list(db.session.scalars(
             select(Message.id).where(Message.logged_at < cutoff, Message.removed_at.is_(None),
-                                     Message.status.not_in(UNDER_WAY), Message.in_doubt.is_(False))
+                                     Message.status.not_in(UNDER_WAY))
             .order_by(Message.id).limit(batch))):
         removed += empty_messages(ids, now)
         db.session.commit()
     with_text = (InboundSms.text != "") | (InboundSms.sender != "")
     _empty_each_batch(InboundSms, (InboundSms.received_at < cutoff) & with_text, batch, text="", sender="")
-    _empty_each_batch(AuditEvent, AuditEvent.action.in_(TEXTS_IN_THE_TRAIL) & (AuditEvent.at < cutoff)
+    _empty_each_batch(OnlineCancellation,
+                      (OnlineCancellation.cancelled_at < cutoff) & (OnlineCancellation.reason != ""), batch, reason="")
+    _empty_each_batch(AuditEvent, AuditEvent.action.in_(THEIR_WORDS) & (AuditEvent.at < cutoff)
                       & (AuditEvent.detail != ""), batch, detail="")
     return removed
 

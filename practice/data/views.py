@@ -2,12 +2,13 @@
 preview, import or cancel), export clients, appointments and the message log, and a client's data: all of it on
 request, or erased."""
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import localtime
 from ..enums import ImportOutcome
 from ..errors import FieldError
 from ..extensions import db
@@ -24,7 +25,7 @@ bp = Blueprint("data", __name__, url_prefix="/data")
 @bp.get("/")
 @owner_required
 def index(problem: FieldError | None = None, status: int = 200):
-    today = datetime.now(UTC).date()
+    today = localtime.today(datetime.now(UTC), Practice.current().timezone)
     folder = backup.backup_folder()
     return render_page("data/index.html", "data/index.html", status, problem=problem, kinds=imports.KIND_LABELS,
                        first=today, last=today + timedelta(days=90), backup_folder=folder,
@@ -148,7 +149,8 @@ def export(what: str, form: str):
     if what == "clients":
         rows, detail = exports.client_rows(), ""
     elif what == "appointments":
-        first, last = day_argument("from") or date.today(), day_argument("to") or date.today()
+        today = localtime.today(datetime.now(UTC), tz)
+        first, last = day_argument("from") or today, day_argument("to") or today
         if last < first:
             abort(400, description=_("The last day comes before the first."))
         rows, detail = exports.appointment_rows(first, last, tz), f"{first}–{last}"

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from ..enums import Channel, MessageStatus
+from ..enums import Channel, MessageStatus, our_words
 from ..extensions import db
 from ..models import Message, MessageEvent, Practice
 
@@ -43,6 +43,8 @@ def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
     if message is None or message.channel != Channel.SMS:
         raise ReportRefused("unknown message")
     status, detail = MessageStatus(report.status), report.detail[:500]
+    if message.removed_at is not None:  # erased or past retention: a report quotes the number and the text's start
+        detail = our_words(detail)
     if db.session.scalar(select(MessageEvent.id).where(MessageEvent.message_id == message.id,
                                                        MessageEvent.status == status, MessageEvent.detail == detail)
                          .limit(1)):
@@ -54,7 +56,7 @@ def record_report(gateway, arguments: dict[str, str], now: datetime) -> Message:
         if message.handed_over_at is None:  # a report for an SMS in doubt (or not yet recorded): the gateway had it
             message.handed_over_at = message.final_write_at or now
         if status != MessageStatus.DELIVERED and status != MessageStatus.HANDED_OVER:
-            message.error = report.detail[:500]
+            message.error = detail
         if status == MessageStatus.DELIVERED:
             message.price_cents = message.segments * Practice.current().sms_price_cents
     db.session.commit()

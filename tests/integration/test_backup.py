@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from practice.app import create_app
 from practice.data.backup import newest_backup, store_nightly_backup
@@ -329,6 +329,29 @@ def test_a_restore_refuses_an_instance_that_holds_data_and_changes_nothing_and_f
         db.engine.dispose()
 
 
+def test_a_backup_made_at_an_older_migration_restores_into_an_instance_at_the_newest(stack, tmp_path):
+    """The new instance has the newest tables (`flask db upgrade`), the backup those of migration 0019: the restore
+    replaces the whole schema, and the migrations bring the backup up to the newest."""
+    old_url, old = new_instance(stack, tmp_path / "old")
+    with create_app({"SQLALCHEMY_DATABASE_URI": old_url, "HUEY_URL": "memory://"}).app_context():
+        upgrade(revision="030318db361a")  # 0019, before the practice's data
+        db.session.execute(text(
+            "INSERT INTO client (first_name, last_name, email, mobile, language, notes, confirmation_channels, "
+            "reminder_channels, sms_consent, created_at, search_text) VALUES ('Oud', 'Klant', 'oud@example.nl', '', "
+            "'nl', '', 'email', 'email', false, CURRENT_TIMESTAMP, 'klant oud oud@example.nl')"))
+        db.session.commit()
+        db.engine.dispose()
+    flask(old, "backup", str(tmp_path / "old.backup"))
+    url, new = new_instance(stack, tmp_path / "new")
+    flask(new, "db", "upgrade")
+    restored = flask(new, "restore", str(tmp_path / "old.backup"))
+    assert "made at migration 030318db361a, now at the newest" in restored.stdout
+    with create_app({"SQLALCHEMY_DATABASE_URI": url, "HUEY_URL": "memory://"}).app_context():
+        assert db.session.execute(select(Client.first_name, Client.erased_at)).all() == [("Oud", None)]
+        assert db.session.scalar(text("SELECT count(*) FROM import_upload")) == 0
+        db.engine.dispose()
+
+
 def test_a_damaged_file_is_refused_with_a_message_not_a_traceback_and_even_with_force_changes_nothing(
         app, owner, environment, stack, tmp_path):
     make_client(app, first_name="Anna")
@@ -338,7 +361,7 @@ def test_a_damaged_file_is_refused_with_a_message_not_a_traceback_and_even_with_
     broken.write_bytes((b"PGDMP" if stack.name == "production" else b"SQLite format 3\x00") + b"\x01" * 2000)
     result = flask(environment, "restore", "--force", str(broken), check=False)
     assert result.returncode == 1 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
-    assert ("pg_restore failed" if stack.name == "production" else "SQLite could not restore") in result.stderr
+    assert ("holds no practice's database" if stack.name == "production" else "SQLite could not restore") in result.stderr
     text = tmp_path / "notes.txt"
     text.write_text("not a backup")
     result = flask(environment, "restore", "--force", str(text), check=False)

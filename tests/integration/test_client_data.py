@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import String, select, text
+from sqlalchemy import LargeBinary, String, func, select, text
 
 from practice import localtime
 from practice.audit.models import AuditEvent
@@ -22,9 +22,10 @@ from practice.enums import (
 )
 from practice.errors import FieldError
 from practice.extensions import db
+from practice.data.models import ImportUpload
 from practice.inbox.models import InboundSms
 from practice.clients.services import search_clients
-from practice.messages import sending
+from practice.messages import reports, sending
 from practice.messages.usage import load_usage
 from practice.models import Appointment, Client, Message, MessageEvent, Practice
 from practice.periods import period_of
@@ -215,15 +216,16 @@ def test_the_owner_downloads_every_message_text_the_client_was_sent_and_reads_it
 # --- erasure ------------------------------------------------------------------------------------------------------
 
 def stored_texts(app) -> str:
-    """Every text the database holds, one per line: each String and Text column of every table the models describe,
-    and on SQLite every column of every other table (the search index's own)."""
+    """Every text the database holds, one per line: each String, Text and binary column (an upload's file) of every
+    table the models describe, and on SQLite every column of every other table (the search index's own)."""
     with app.app_context():
         found = []
         for table in db.metadata.sorted_tables:
             columns = [column for column in table.columns
-                       if isinstance(getattr(column.type, "impl_instance", column.type), String)]
+                       if isinstance(getattr(column.type, "impl_instance", column.type), (String, LargeBinary))]
             if columns:
-                found += [str(value) for row in db.session.execute(select(*columns)) for value in row if value]
+                found += [value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                          for row in db.session.execute(select(*columns)) for value in row if value]
         if db.engine.dialect.name == "sqlite":
             for (name,) in db.session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")):
                 if name not in db.metadata.tables:
@@ -303,6 +305,42 @@ def test_after_erasure_the_client_is_nowhere_in_the_database_and_every_figure_st
         assert search_clients(LAST, "NL") == [] and search_clients(EMAIL, "NL") == []
 
 
+def test_erasure_leaves_a_card_that_shares_the_number_alone_and_nothing_comes_back_afterwards(app, story):
+    """A parent's card with the client's number and a reply of its own; an import left at its preview with the client
+    in its file; and after the erasure, a late delivery report that quotes the number and the start of the text."""
+    parent = make_client(app, first_name="Pieter", last_name="Ouder", email="pieter@example.org", mobile=MOBILE)
+    with app.app_context():
+        db.session.add(InboundSms(gateway_id="kannel-parent-1", sender=MOBILE, text="Papa hier: wij komen samen",
+                                  meaning="other", client_id=parent))
+        db.session.add(ImportUpload(kind="clients", filename="oud.csv",
+                                    content=f"Voornaam;Achternaam;E-mail\n{FIRST};{LAST};{EMAIL}\n".encode()))
+        db.session.commit()
+        sms_id = db.session.scalar(select(Message.id).where(Message.channel == Channel.SMS,
+                                                            Message.kind == MessageKind.ANSWER))
+    document = json.loads(story.owner.get(f"/data/clients/{story.client_id}.json").get_data(as_text=True))
+    assert "Papa hier" not in json.dumps(document)  # the parent's reply is not the client's
+
+    done = story.owner.post(f"/data/clients/{story.client_id}/erase",
+                            data={"csrf_token": csrf_token(story.owner), "name": f"{FIRST} {LAST}"})
+    assert done.status_code == 303
+    with app.app_context():
+        signature = reports.report_signature(str(sms_id))
+    late = app.test_client().get("/callbacks/sms/kannel", query_string={
+        "ref": str(sms_id), "sig": signature, "type": "2",
+        "answer": f"id:77 sub:001 dlvrd:000 stat:UNDELIV err:000 text:Ja hoor {FIRST} 11:00 {MOBILE.lstrip('+')}"})
+    assert late.status_code == 200
+    after = stored_texts(app)
+    for trace in (FIRST, LAST, EMAIL, "text:Ja hoor"):
+        assert trace.casefold() not in after, trace
+    with app.app_context():
+        reply = db.session.scalar(select(InboundSms).where(InboundSms.client_id == parent))
+        assert (reply.text, reply.sender, reply.handled_at) == ("Papa hier: wij komen samen", MOBILE, None)
+        assert db.session.get(Client, parent).mobile == MOBILE
+        assert db.session.scalar(select(func.count()).select_from(ImportUpload)) == 0
+        assert db.session.scalar(select(MessageEvent.status).where(MessageEvent.message_id == sms_id)
+                                 .order_by(MessageEvent.id.desc()).limit(1)) == MessageStatus.UNDELIVERABLE
+
+
 # --- retention ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("today, months, cutoff", [
@@ -350,6 +388,7 @@ def test_texts_older_than_the_retention_go_and_their_counts_and_costs_stay(app, 
     old_at, new_at = now - timedelta(days=150), now - timedelta(days=20)
     old = [sms(app, f"old-{n}", old_at) for n in range(3)]
     doubtful = sms(app, "in-doubt", old_at, status=MessageStatus.UNKNOWN, in_doubt=True)
+    settled = sms(app, "was-in-doubt", old_at, in_doubt=True)  # in doubt once, delivered in the end: it goes too
     new = sms(app, "new", new_at)
     with app.app_context():
         db.session.add_all([InboundSms(gateway_id="r-old", received_at=old_at, sender=MOBILE, text="Ja, tot dan!",
@@ -364,12 +403,12 @@ def test_texts_older_than_the_retention_go_and_their_counts_and_costs_stay(app, 
             return load_usage(old_month, localtime.today(now, TZ), TZ)
 
     before = usage()
-    assert (before[-1].sent, before[-1].segments, before[-1].cost_cents) == (4, 6, 72)  # the one in doubt: not charged
+    assert (before[-1].sent, before[-1].segments, before[-1].cost_cents) == (5, 8, 96)  # the one in doubt: not charged
 
     with app.app_context():
-        assert retention.remove_old_texts(now, batch=2) == 3
+        assert retention.remove_old_texts(now, batch=2) == 4
     with app.app_context():
-        for message in db.session.scalars(select(Message).where(Message.id.in_(old))):
+        for message in db.session.scalars(select(Message).where(Message.id.in_([*old, settled]))):
             assert (message.body, message.recipient, message.removed_at is not None) == ("", "", True)
             assert (message.status, message.segments, message.price_cents) == (MessageStatus.DELIVERED, 2, 24)
             assert [event.detail for event in message.events] == [""]  # the report quoted the text

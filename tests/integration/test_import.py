@@ -141,6 +141,9 @@ def test_a_thousand_clients_are_previewed_and_imported_with_the_right_counts_and
         assert not db.session.scalar(select(Client.sms_consent).where(Client.email == "client8@voorbeeld.nl"))
         assert db.session.scalar(select(func.count()).select_from(ConsentEvent)) == sum(
             1 for index, row in enumerate(rows) if row[6] == "ja" and index not in (11, 20, 21, 22, 23))
+        consent_line = db.session.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.CONSENT_GRANTED,
+                                                                   AuditEvent.subject_id == zoe.id)).one()
+        assert consent_line.detail == f"imported: {name}"  # in the client's own trail
         trail = db.session.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.CLIENTS_IMPORTED)).one()
         assert f"{NEW} new" in trail.detail
         assert db.session.scalar(select(func.count()).select_from(ImportUpload)) == 0
@@ -186,6 +189,16 @@ def test_only_the_owner_imports_and_exports(app, client, staff):
     assert client.get("/data/").status_code == 403
     assert _upload(client, "klanten.csv", _csv(_clients(30))).status_code == 403
     assert client.get("/data/export/clients.csv").status_code == 403
+    with app.app_context():
+        db.session.add(ImportUpload(kind="clients", filename="k.csv", content=_csv(_clients(30))))
+        db.session.commit()
+    form = {"csrf_token": csrf_token(client), "sheet": "k.csv", "column": ["first_name", "last_name"]}
+    assert client.get("/data/import/1").status_code == 403
+    for step in ("preview", "run", "cancel"):
+        assert client.post(f"/data/import/1/{step}", data=form).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportUpload)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 0
 
 
 def test_future_appointments_are_imported_matched_by_name_without_overlaps_and_with_reminders(app, client, owner,
@@ -205,6 +218,14 @@ def test_future_appointments_are_imported_matched_by_name_without_overlaps_and_w
             [day, "25:00", "Mark de Jong", "Behandeling", "Centrum", "Anna de Vries", "", ""]]
     out = io.StringIO()
     csv.writer(out, delimiter=",").writerows(rows)
+    upload_id = int(_upload(client, "agenda.csv", out.getvalue().encode(), "appointments")
+                    .headers["Location"].rstrip("/").split("/")[-1])
+    columns = _selected(client.get(f"/data/import/{upload_id}").get_data(as_text=True))
+    assert _counts(_preview(client, upload_id, "agenda.csv", columns).get_data(as_text=True)) == (2, 0, 5)
+    with app.app_context():  # the preview stored nothing
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+    client.post(f"/data/import/{upload_id}/cancel", data={"csrf_token": csrf_token(client)})
     counts, preview, done = _import(client, "agenda.csv", out.getvalue().encode(), "agenda.csv", kind="appointments")
     assert counts == (2, 0, 5)
     for reason in ("already has an appointment with Anna de Vries", "In the past", "Unknown practitioner: Dr. Niemand",
@@ -242,13 +263,15 @@ def test_exported_clients_come_back_as_already_there_and_every_export_is_in_the_
                                  .where(AuditEvent.action == AuditAction.DATA_EXPORTED)) == 2
 
 
-def test_a_formula_in_a_cell_is_exported_as_text(app, client, owner):
-    make_client(app, first_name="=HYPERLINK(\"http://evil\")", last_name="Test", email="", mobile="+31612345678")
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil")', "=1+1", "-1+A1", "@SUM(A1)", "+A1"])
+def test_a_formula_in_a_cell_is_exported_as_text(app, client, owner, name):
+    make_client(app, first_name=name, last_name="Test", email="", mobile="+31612345678")
     log_in(client, owner)
     text = client.get("/data/export/clients.csv").get_data().decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and ";+31612345678;" in text
+    row = list(csv.reader(io.StringIO(text), delimiter=";"))[1]
+    assert row[0] == "'" + name and row[3] == "+31612345678"  # a number's plus stays
     sheet = load_workbook(io.BytesIO(client.get("/data/export/clients.xlsx").get_data())).active
-    assert sheet.cell(2, 1).value.startswith("'=") and sheet.cell(2, 1).data_type == "s"
+    assert sheet.cell(2, 1).value == name and sheet.cell(2, 1).data_type == "s"  # text, not a formula to run
 
 
 def test_the_message_log_and_the_appointments_export_what_their_filters_choose(app, client, owner, agenda):
