@@ -117,6 +117,14 @@ def add_months(day: date, count: int) -> date:
     return date(year, month + 1, 1)
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier, or the month's last day where it is shorter (31 March -> 28 or
+    29 February)."""
+    first = add_months(day, -months)
+    last = add_months(first, 1) - timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
 def month_starts(first: date, last: date) -> list[date]:
     """The first days of every month from `first`'s month to `last`'s month."""
     months, day = [], first.replace(day=1)

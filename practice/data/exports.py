@@ -15,15 +15,12 @@ from ..audit import services as audit
 from ..enums import AuditAction, in_words
 from ..extensions import db
 from ..messages import log as message_log
+from ..messages.usage import euros
 from ..models import Appointment, Client, Message
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 WHAT = ("clients", "appointments", "messages")
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _yes(value: bool) -> str:
@@ -68,7 +65,7 @@ def message_rows(filters: message_log.Filters, tz: str) -> Iterator[list]:
         details = in_words(message.error) if message.error else (str(message.reason.label) if message.reason else "")
         yield [moment.strftime("%Y-%m-%d %H:%M"), str(message.kind.label), str(message.channel.label),
                message.recipient, client.name if client else "", str(message.status.label), details,
-               message.segments, _euros(message.price_cents), message.subject]
+               message.segments, euros(message.price_cents), message.subject]
 
 
 FORMULA_START = ("=", "@", "+", "-", "\t", "\r")

@@ -162,12 +162,16 @@ def _client_row(values: dict[str, str], practice: Practice) -> ClientRow:
                      language, values.get("notes", ""), consent)
 
 
+def _known_cards() -> list:
+    """The cards an import compares its rows with: every one not erased, as light rows."""
+    return db.session.execute(select(Client.id, Client.email, Client.mobile, Client.first_name, Client.last_name)
+                              .where(Client.erased_at.is_(None))).all()
+
+
 def _preview_clients(upload: ImportUpload, mapping: Mapping) -> tuple[Preview, list[ClientRow]]:
     practice = Practice.current()
-    known = select(Client.id, Client.email, Client.mobile, Client.first_name, Client.last_name).where(
-        Client.erased_at.is_(None))
     by_email, by_mobile = {}, {}
-    for client in db.session.execute(known):
+    for client in _known_cards():
         name = f"{client.first_name} {client.last_name}".strip()
         if client.email:
             by_email.setdefault(client.email.casefold(), _l("Same e-mail address as the card of %(name)s.", name=name))
@@ -220,8 +224,7 @@ class _Clients:
 
     def __init__(self, region: str):
         self.region = region
-        rows = db.session.execute(select(Client.id, Client.email, Client.mobile, Client.first_name, Client.last_name)
-                                  .where(Client.erased_at.is_(None))).all()
+        rows = _known_cards()
         self.by_email = {row.email.casefold(): row.id for row in rows if row.email}
         self.by_mobile = {row.mobile: row.id for row in rows if row.mobile}
         self.by_name: dict[str, list[int]] = {}

@@ -1,7 +1,7 @@
 """Retention: message texts and recipients, and the texts of SMS replies, are kept for as many months as the owner
 chose (Practice.retention_months; None keeps them), then removed each night. What a message was, when, on which
 channel, what became of it and what it cost stays, so counts, usage and invoices do not change."""
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -20,17 +20,9 @@ BATCH = 500  # rows per transaction: a year of messages never holds the database
 UNDER_WAY = (MessageStatus.PLANNED, MessageStatus.SENDING, MessageStatus.UNKNOWN)
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day of the month `months` earlier, or the month's last day where it is shorter (31 March -> 28 or
-    29 February)."""
-    first = localtime.add_months(day, -months)
-    last = localtime.add_months(first, 1) - timedelta(days=1)
-    return first.replace(day=min(day.day, last.day))
-
-
 def retention_cutoff(now: datetime, tz: str, months: int) -> datetime:
     """The UTC moment before which texts go: midnight on the practice's clock, `months` before today."""
-    return localtime.midnight(months_before(localtime.today(now, tz), months), tz)
+    return localtime.midnight(localtime.months_before(localtime.today(now, tz), months), tz)
 
 
 def remove_old_texts(now: datetime, batch: int = BATCH) -> int:

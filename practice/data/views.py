@@ -71,7 +71,6 @@ def preview(upload_id: int):
         return mapping(upload_id, imports.Mapping(request.form.get("sheet", ""),
                                                   tuple(request.form.getlist("column"))), problem, 422)
     result = imports.preview_import(upload, chosen, datetime.now(UTC))
-    upload = db.session.get(ImportUpload, upload_id)
     return render_page("data/preview.html", "data/preview.html", upload=upload, chosen=chosen, preview=result,
                        labels=imports.FIELD_LABELS, kinds=imports.KIND_LABELS)
 
@@ -84,10 +83,9 @@ def run(upload_id: int):
         chosen = _chosen(upload)
     except FieldError as problem:
         abort(400, description=problem.message)
-    filename = upload.filename
     result = imports.run_import(upload, chosen, current_user, datetime.now(UTC))
     flash(_("%(new)s imported from %(file)s; %(duplicates)s already there and %(errors)s left out.",
-            new=result.count(ImportOutcome.NEW), file=filename,
+            new=result.count(ImportOutcome.NEW), file=result.filename,
             duplicates=result.count(ImportOutcome.DUPLICATE),
             errors=result.count(ImportOutcome.ERROR)), "success")
     return redirect(url_for("data.index"))

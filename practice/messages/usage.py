@@ -55,6 +55,11 @@ def _count(starts: list[date], tz: str) -> list[list[int]]:
     return [[int(value or 0) for value in found.get(index, (0, 0, 0, 0, 0))] for index in range(len(starts))]
 
 
+def euros(cents: int) -> str:
+    """An amount as spreadsheets in any language read it: euros with a decimal point."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def usage_csv(months: list[Month]) -> str:
     """The invoice lines as CSV: amounts in euros with a decimal point, for spreadsheets in any language."""
     out = io.StringIO()
@@ -62,5 +67,5 @@ def usage_csv(months: list[Month]) -> str:
     writer.writerow(["month", "sms_sent", "sms_delivered", "sms_failed", "segments_charged", "cost_eur"])
     for month in months:
         writer.writerow([month.first_day.strftime("%Y-%m"), month.sent, month.delivered, month.failed,
-                         month.segments, f"{month.cost_cents // 100}.{month.cost_cents % 100:02d}"])
+                         month.segments, euros(month.cost_cents)])
     return out.getvalue()

@@ -350,7 +350,7 @@ def test_erasure_leaves_a_card_that_shares_the_number_alone_and_nothing_comes_ba
     (date(2027, 5, 31), 120, date(2017, 5, 31)),
 ])
 def test_months_are_counted_on_the_calendar(today, months, cutoff):
-    assert retention.months_before(today, months) == cutoff
+    assert localtime.months_before(today, months) == cutoff
 
 
 def test_the_cutoff_is_midnight_on_the_practices_clock():
