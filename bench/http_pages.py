@@ -3,7 +3,7 @@ the app on 127.0.0.1 with a year of history of a busy practice (about 100,000 ap
 100,000 clients; bench/dashboard.py seeds it), 8 users logged in at once, each with a connection of their own.
 Every page is loaded by all users together for a while; printed per page: median and 95th percentile latency,
 requests per second, and whether its p95 is within 3x the login page's (the trivial baseline, measured again right
-before the page, in three rounds; the median round counts) and under 150 ms.
+before the page, in rounds (three unless --rounds says otherwise); the median round counts) and under 150 ms.
 
     .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card] [--stack embedded|production|both]
 
@@ -58,7 +58,8 @@ def main() -> None:
     parser.set_defaults(stack=os.environ.get("PRACTICE_TEST_STACK", "embedded"))
     args = parser.parse_args()
     stacks.run(args, f"pages over HTTP: gunicorn -w 2 --threads 4, {args.users} users, {args.requests} requests "
-                     f"each per page and round, {args.rounds} rounds; target: p95 <= {TARGET_FACTOR:g}x the login page's and < {TARGET_MS:g} ms",
+                     f"each per page and round, {args.rounds} rounds; target: p95 <= {TARGET_FACTOR:g}x the login "
+                     f"page's and < {TARGET_MS:g} ms",
                lambda url: measure(url, args))
 
 
