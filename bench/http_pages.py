@@ -5,7 +5,8 @@ Every page is loaded by all users together for a while; printed per page: median
 requests per second, and whether its p95 is within 3x the login page's (the trivial baseline, measured again right
 before the page, in rounds (three unless --rounds says otherwise); the median round counts) and under 150 ms.
 
-    .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card] [--stack embedded|production|both]
+    .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card]
+                                         [--stack embedded|production|both]
 
 --stack (bench/stacks.py): SQLite (the default here), a throw-away PostgreSQL cluster, or both side by side.
 """
