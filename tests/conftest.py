@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from practice.app import create_app
 from practice.extensions import db
@@ -19,6 +20,11 @@ from tests import stack as stacks
 
 # A throw-away instance folder for the secret key and whatever a test app keeps there.
 os.environ["PRACTICE_INSTANCE"] = tempfile.mkdtemp(prefix="practice-test-")
+
+# Property tests check rules, not speed (bench/ measures that): no per-example deadline (Hypothesis's default is
+# 200 ms, which a loaded CI machine can pass on any example) and no complaint about slow data generation.
+settings.register_profile("practice", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("practice")
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"

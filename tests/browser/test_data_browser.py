@@ -1,6 +1,5 @@
 """The owner moves their clients in from a spreadsheet in a real browser: upload, the guessed columns, the preview,
 the import; at tablet width, without console errors."""
-import io
 
 from openpyxl import Workbook
 from sqlalchemy import func, select

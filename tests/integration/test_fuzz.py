@@ -60,7 +60,7 @@ def _rules(app):
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in SESSION_ENDING]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_input_anywhere_gives_a_500_and_a_refusal_changes_nothing(app, visitors, data):

@@ -17,11 +17,11 @@ from practice.enums import AppointmentStatus, Channels, MessageKind, MessageStat
 from practice.extensions import db
 from practice.messages import sending
 from practice.models import Appointment, Message, Practice
-from practice.waiting import offers, services as waiting
+from practice.waiting import offers
 from practice.waiting.models import WaitingEntry, WaitingOffer
 from tests.conftest import csrf_token, log_in, make_client, make_user
 from tests.integration.test_messages import use_smtp
-from tests.integration.test_rescheduling import NEXT_WEEK, ZONE, book, csrf, local
+from tests.integration.test_rescheduling import NEXT_WEEK, book, csrf, local
 
 HTMX = {"HX-Request": "true"}
 TEN = local(NEXT_WEEK, 10)

@@ -272,7 +272,7 @@ CHANGEOVER_DAYS = [
     date(2026, 3, 8), date(2026, 11, 1),  # United States
     date(2026, 4, 5), date(2026, 10, 4),  # Lord Howe Island, a half-hour shift
 ]  # fmt: skip
-PROPERTIES = settings(max_examples=200, deadline=None)
+PROPERTIES = settings(max_examples=200)
 
 
 def day_start(day: date, tz: str) -> datetime:

@@ -300,7 +300,7 @@ def in_gap(day: date, at: time, zone: ZoneInfo) -> bool:
     return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(places_and_starts(), rules)
 def test_every_moment_obeys_its_rule(place_and_start, rule):
     tz, country, subdivision, start = place_and_start
@@ -338,7 +338,7 @@ def test_every_moment_obeys_its_rule(place_and_start, rule):
             between += timedelta(days=1)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(rules)
 def test_every_rule_round_trips_through_text(rule):
     assert ReminderRule.from_text(rule.to_text()) == rule

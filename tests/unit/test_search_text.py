@@ -46,7 +46,7 @@ def test_an_absurdly_long_name_stays_within_the_column():
     assert len(search_text_of("\ufdfa" * 80, "\ufdfa" * 80, "a" * 254, "+32470123456")) <= LONGEST
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(st.text())
 def test_normalising_twice_changes_nothing(text):
     once = normalised(text)
@@ -68,7 +68,7 @@ def accented(draw):
     return plain, unicodedata.normalize("NFC", "".join(letters))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(accented(), st.data())
 def test_every_accented_name_is_found_by_its_unaccented_form_and_any_part_of_it(names, data):
     plain, written = names

@@ -1,5 +1,5 @@
 """The days of a treatment series and the nearest alternative: the rhythm's arithmetic, examples and properties."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, strategies as st

@@ -84,7 +84,7 @@ def _as_csv_shows(value: str) -> str:
     return value
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(table)
 def test_what_the_export_writes_the_import_reads_back_cell_for_cell(rows):
     rows = [["Kop"] * len(rows[0]), *rows]

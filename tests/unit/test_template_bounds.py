@@ -2,7 +2,7 @@
 The work of a fill-in is bounded the same way (every intermediate value within the limit, at most MAX_NODES
 nodes); a wall-clock bound here would only measure the machine."""
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from practice.messages.defaults import DEFAULTS
 from practice.enums import Channel
@@ -194,7 +194,7 @@ values = st.fixed_dictionaries({
     for name, length in VARIABLE_MAX_LENGTHS.items()})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(source=blocks, part=st.sampled_from(sorted(LIMITS)), variables=values)
 def test_a_template_the_check_accepts_fills_in_within_its_limit_for_any_names(source, part, variables):
     try:
