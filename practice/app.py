@@ -2,7 +2,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, web
+from . import cli, i18n, web
 from .accounts.views import bp as accounts
 from .agenda.views import bp as agenda
 from .audit.views import bp as audit
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    i18n.init_app(app)  # after Babel: its catalogue lookup replaces Flask-Babel's in the templates
     limiter.init_app(app)
     for blueprint in (auth, accounts, agenda, clients, waiting, inbox, messages, callbacks, inbound, public, feed,
                       settings, data, dashboard, audit):

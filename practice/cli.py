@@ -11,7 +11,6 @@ import click
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
-from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.serving import run_simple
@@ -22,6 +21,7 @@ from .data.backup import BackupError, NotEmpty, backup_folder, count_due, restor
 from .demo import COUNTRIES, DEMO_PASSWORD, OWNER_EMAIL, STAFF_EMAIL, load_demo
 from .errors import FieldError
 from .extensions import db
+from .i18n import in_language
 from .messages.forecast import load_forecast
 from .enums import LANGUAGES, Role
 from .models import Practice, User
@@ -111,7 +111,7 @@ def forecast(days):
     settings = Practice.current()
     zone = ZoneInfo(settings.timezone)
     entries = load_forecast(datetime.now(UTC), days, settings)
-    with force_locale("en"):
+    with in_language("en"):
         for entry in entries:
             appointment = entry.appointment
             lines = [" ".join(filter(None, (

@@ -3,7 +3,7 @@ what it means for the rules (`MessageStatus.rank`, `.outcome`, `.is_failure`), s
 query keeps a list of its own."""
 import enum
 
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 
 
 class Labelled(enum.StrEnum):

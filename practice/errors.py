@@ -2,9 +2,8 @@
 belongs to; and the refusals more than one domain shares."""
 from datetime import date, datetime, time
 
-from flask_babel import lazy_gettext as _l
-
 from . import localtime
+from .i18n import lazy_gettext as _l
 
 
 class FieldError(ValueError):

@@ -3,11 +3,11 @@ page refuses a move or a cancellation by them, and a message leaves the link out
 the page would then refuse)."""
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .enums import AppointmentStatus
 from .extensions import db
+from .i18n import lazy_gettext as _l
 from .models import Appointment, OnlineCancellation, Practice
 
 

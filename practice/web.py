@@ -9,7 +9,6 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, has_request_context, redirect, render_template, request, session, url_for
 from babel.dates import get_day_names, parse_pattern
 from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
@@ -18,6 +17,7 @@ from . import localtime
 from .errors import FieldError
 from .extensions import db, login_manager
 from .enums import LANGUAGES, Language, in_words
+from .i18n import lazy_gettext as _l
 from .models import Practice
 
 CSP = (
@@ -28,7 +28,7 @@ CSP = (
 
 def select_locale() -> str | None:
     if not has_request_context():
-        return None  # tasks choose a language with force_locale
+        return None  # tasks choose a language with i18n.in_language
     if g.get("language") in LANGUAGES:
         return g.language  # the public page speaks the client's language
     if current_user.is_authenticated and current_user.language:
@@ -173,7 +173,7 @@ def _moment(value: datetime, fmt: str = "medium") -> str:
     it, with the locale's pattern put together once per request and format: the message log and the dashboard
     write dozens, and looking up the locale, the zone and the pattern again for each cost more than writing it."""
     patterns = g.setdefault("datetime_patterns", {})
-    locale = get_locale()  # per call: a message written in the client's language (force_locale) has its own
+    locale = get_locale()  # per call: a message in the client's language (i18n.in_language) has its own
     if (fmt, locale) not in patterns:
         both = locale.datetime_formats[fmt] if fmt in ("short", "medium", "long", "full") else None
         pattern = (parse_pattern(both.replace("{0}", locale.time_formats[fmt].pattern)

@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..enums import Role
+from ..i18n import lazy_gettext as _l
 from ..passwords import MAX_LENGTH
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]

@@ -4,7 +4,6 @@ everywhere. Every change ends the sessions it must and is noted in the audit tra
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import links, passwords
@@ -13,6 +12,7 @@ from ..auth.services import end_all_sessions
 from ..enums import AuditAction, Channel, MessageKind, MessageStatus, Role
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages.planning import practice_language
 from ..models import Message, Practice, User
 from ..signals import messages_planned

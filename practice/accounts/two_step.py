@@ -6,13 +6,13 @@ from datetime import datetime
 
 import pyotp
 import segno
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..audit import services as audit
 from ..enums import AuditAction
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import User
 from .models import RecoveryCode
 

@@ -3,7 +3,6 @@ everywhere, two-step login), and the public pages behind the one-time links and 
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import services as sessions
@@ -11,6 +10,7 @@ from ..auth.views import logged_in
 from ..enums import Role
 from ..errors import FieldError
 from ..extensions import db, limiter
+from ..i18n import gettext as _
 from ..models import Practice, User
 from ..web import owner_required, public, show_error
 from . import services, two_step

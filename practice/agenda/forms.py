@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -7,6 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..clients.forms import channel_choices
 from ..enums import Channels
+from ..i18n import lazy_gettext as _l
 from ..series import MOST, Rhythm
 from ..web import MAX_ID, in_calendar
 

@@ -5,7 +5,6 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import localtime, schedule
@@ -14,6 +13,7 @@ from ..availability import Interval, fits_within, overlaps, working_intervals
 from ..enums import AppointmentStatus, AuditAction, MessageKind
 from ..errors import FieldError, bookable
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages import planning
 from ..models import Appointment, AppointmentSeries, AppointmentType, Client, Practice, utcnow
 from ..series import Rhythm, nearest, series_days

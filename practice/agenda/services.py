@@ -6,7 +6,6 @@ from typing import NamedTuple
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import localtime
@@ -14,6 +13,7 @@ from ..audit import services as audit
 from ..availability import Interval, fits_within, subtract, working_intervals
 from ..errors import FieldError, bookable
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages import planning
 from .free import load_working_day
 from ..enums import AppointmentStatus, AuditAction, Channels, MessageKind

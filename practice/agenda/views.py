@@ -3,7 +3,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import catalogue, localtime
@@ -12,6 +11,7 @@ from ..enums import AppointmentStatus, Channels
 from ..errors import FieldError, existing_moment
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
+from ..i18n import gettext as _
 from ..messages.log import load_for_appointment
 from ..models import Appointment, AppointmentType, Client, Practice, Practitioner
 from ..rescheduling import online_cancellation_of

@@ -1,13 +1,13 @@
 """The audit trail's one table: rows are added, never changed or removed by the app."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import AuditAction
 from ..extensions import db
 from ..columns import EnumText, UTCDateTime, utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import User
 
 

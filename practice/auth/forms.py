@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired
 
 from ..enums import LANGUAGES
+from ..i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -2,10 +2,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter, login_manager
+from ..i18n import gettext as _
 from ..web import public
 from . import services
 from .forms import LanguageForm, LoginForm

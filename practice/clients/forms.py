@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..enums import Channels, ConsentSource, Language
+from ..i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice(language.value, language.label) for language in Language]
 

@@ -5,7 +5,6 @@ from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +13,7 @@ from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AuditAction, Channels
+from ..i18n import lazy_gettext as _l
 from ..messages import log as message_log
 from ..models import Appointment, Client, ConsentEvent, Message, User
 from ..consent import ConsentChange, add_consent_event

@@ -3,7 +3,6 @@ on request and their erasure are the data domain's (data/views.py)."""
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import services as audit
@@ -11,6 +10,7 @@ from ..enums import Channels, ConsentSource
 from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
+from ..i18n import gettext as _
 from ..models import Client, Practice
 from ..consent import ConsentChange
 from ..web import show_error, values_of

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +21,7 @@ from ..enums import (
 )
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..inbox.models import InboundSms
 from ..messages import planning
 from ..models import (

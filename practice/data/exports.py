@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +13,7 @@ from .. import localtime
 from ..audit import services as audit
 from ..enums import AuditAction, in_words
 from ..extensions import db
+from ..i18n import gettext as _
 from ..messages import log as message_log
 from ..messages.usage import euros
 from ..models import Appointment, Client, Message

@@ -4,7 +4,6 @@ transaction. The preview and the import run the very same checks, so the import 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from .. import localtime
@@ -15,6 +14,7 @@ from ..consent import ConsentChange, add_consent_event
 from ..enums import AppointmentStatus, AuditAction, ConsentSource, ImportOutcome
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages import planning
 from ..columns import utcnow
 from ..models import Appointment, AppointmentType, Client, Location, Practice, Practitioner, User

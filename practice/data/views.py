@@ -5,7 +5,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import localtime
@@ -13,6 +12,7 @@ from ..enums import ImportOutcome
 from ..errors import FieldError
 from ..extensions import db
 from ..htmx import render_page
+from ..i18n import gettext as _
 from ..messages import log as message_log
 from ..models import Client, Practice
 from ..web import day_argument, owner_required

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import phonenumbers
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -19,6 +18,7 @@ from ..consent import ConsentChange, add_consent_event
 from ..enums import AppointmentStatus, AuditAction, Channel, ConsentSource, MessageKind
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages import planning
 from ..models import Appointment, Client, Message, Practice, User
 from ..replies import Meaning, meaning_of, switched_on

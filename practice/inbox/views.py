@@ -4,13 +4,13 @@ import hmac
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import sms
 from ..errors import FieldError
 from ..extensions import csrf, db, limiter
 from ..htmx import render_fragment, render_page
+from ..i18n import gettext as _
 from ..models import Practice
 from ..web import public
 from . import services

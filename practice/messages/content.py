@@ -7,14 +7,13 @@ from functools import lru_cache
 from babel.dates import format_date
 from babel.numbers import format_currency
 from flask import current_app, g
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import links, localtime, templating
 from ..channels.email import CalendarEvent, Email, Outgoing, appointment_ics, compose, message_id
 from ..enums import AppointmentStatus, Channel, MessageKind
 from ..extensions import db
+from ..i18n import gettext as _, in_language
 from ..models import Appointment, Message, MessageTemplate, OnlineCancellation, Practice
 from ..rescheduling import link_offered
 from . import budget
@@ -111,7 +110,7 @@ def render_message(message: Message, practice: Practice) -> dict | None:
         return {"subject": "", "body": message.body}
     if message.kind == MessageKind.BUDGET_WARNING:
         spent = budget.load_budget(practice, message.created_at or datetime.now(UTC))
-        with force_locale(message.language):
+        with in_language(message.language):
             body = str(_("This month's SMS have cost %(spent)s of the budget of %(budget)s. When it is spent, SMS "
                          "reminders and notices go by e-mail to clients with an address; the others wait. The budget "
                          "is in Settings → messages.", spent=format_cents(spent.spent_cents if spent else 0, message.language),
@@ -119,7 +118,7 @@ def render_message(message: Message, practice: Practice) -> dict | None:
             subject = str(_("%(practice)s: 80 %% of the SMS budget is spent", practice=practice.name))
         return {"subject": subject, "body": body, "html": templating.text_to_html(body)}
     if message.kind == MessageKind.SMS_STOPPED:
-        with force_locale(message.language):
+        with in_language(message.language):
             return {"subject": "", "body": str(_(
                 "%(practice)s: you will get no more SMS from us. Changed your mind? Tell us at %(phone)s.",
                 practice=practice.name, phone=practice.phone))}
@@ -150,7 +149,7 @@ def account_message(message: Message, practice: Practice) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     invitation = message.kind == MessageKind.INVITATION
     url = f"{base}/welcome/{token}" if invitation else f"{base}/password/reset/{token}"
-    with force_locale(message.language):
+    with in_language(message.language):
         if invitation:
             subject = _("Your account at %(practice)s", practice=practice.name)
             body = _("Hello %(name)s,\n\n%(practice)s invites you to its agenda. Choose your password here within "
@@ -177,7 +176,7 @@ def offer_message(message: Message, practice: Practice) -> dict:
     values = {"name": entry.client.name, "practice": practice.name, "phone": practice.phone, "date": when["date"],
               "time": when["time"], "type": entry.appointment_type.name, "practitioner": offer.practitioner.name,
               "location": offer.location.name, "address": offer.location.address, "deadline": deadline, "link": url}
-    with force_locale(message.language):
+    with in_language(message.language):
         if message.channel == Channel.SMS:
             body = _("%(practice)s: a time has come free on %(date)s at %(time)s with %(practitioner)s. Take it "
                      "before %(deadline)s: %(link)s (first come, first served)", **values)

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import localtime
@@ -14,6 +13,7 @@ from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
 from ..enums import AuditAction, Channel, LANGUAGES, MessageKind
+from ..i18n import lazy_gettext as _l
 from ..models import AppointmentType, Location, MessageTemplate, Practice, Practitioner
 from ..replies import how_to_reply, switched_on
 from ..sender_rules import sender_for

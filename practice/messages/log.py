@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +13,7 @@ from .. import localtime
 from ..enums import Channel, MessageKind, MessageStatus, NotSentReason
 from ..errors import FieldError
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Appointment, Client, Message, Practice
 from .planning import CHANGE_KINDS, reason_not_to_send
 

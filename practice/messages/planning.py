@@ -4,7 +4,6 @@ not go out."""
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import and_, exists, false, not_, select, true, update
 from sqlalchemy.orm import joinedload
@@ -15,6 +14,7 @@ from ..enums import AppointmentStatus, AuditAction, Channel, MessageKind, Messag
 from ..errors import FieldError
 from ..extensions import db
 from ..columns import utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import Appointment, Client, Message, MessageEvent, Practice
 from ..signals import messages_planned
 from . import budget

@@ -1,13 +1,13 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 
 from .. import catalogue, localtime
 from ..errors import FieldError
 from ..extensions import csrf, db, limiter
 from ..htmx import is_htmx, render_fragment, render_page
 from ..enums import Channel, LANGUAGES, MessageKind, MessageStatus
+from ..i18n import gettext as _
 from ..models import Appointment, Practice
 from ..web import owner_required, public, show_error
 from . import editor, planning, reports

@@ -2,10 +2,10 @@
 from (same practitioner, location and duration), and the move itself."""
 from datetime import UTC, date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import links, localtime
+from ..i18n import lazy_gettext as _l
 from ..rescheduling import why_not_cancellable, why_not_movable
 from ..agenda import services as agenda
 from ..agenda.free import load_free_times

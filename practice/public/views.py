@@ -3,7 +3,6 @@ the link is the key. Every answer is in the client's language and rate-limited."
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, g, render_template, request
-from flask_babel import gettext as _
 
 from ..audit import services as audit
 from ..enums import AppointmentStatus
@@ -11,6 +10,7 @@ from ..errors import FieldError
 from .. import localtime
 from ..extensions import limiter
 from ..htmx import render_fragment, render_page
+from ..i18n import gettext as _
 from ..web import day_argument, public, public_rate_limit
 from ..models import Practice
 from ..rescheduling import why_not_cancellable, why_not_movable

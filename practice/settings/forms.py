@@ -3,7 +3,6 @@ from zoneinfo import available_timezones
 
 import holidays
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, ColorField, DateField, EmailField, Form, FormField, IntegerField, SelectField, SelectMultipleField,
@@ -16,6 +15,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import schedule, sms
+from ..i18n import lazy_gettext as _l
 from ..models import LONGEST_APPOINTMENT_MINUTES
 from ..web import in_calendar, weekday_names
 

@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit import services as audit
 from ..enums import AuditAction
 from ..errors import FieldError, existing_moment
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import AppointmentType, Location, Practice, Practitioner, TimeOff, WorkingHours
 from ..signals import reminder_rules_changed
 

@@ -1,14 +1,13 @@
 """The owner's settings pages: the practice, its locations, appointment types and practitioners."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from wtforms.validators import ValidationError
 
 from sqlalchemy import select
 
 from .. import catalogue, schedule
+from ..i18n import gettext as _, ngettext
 from ..sender_rules import sender_for
 from ..errors import FieldError
 from ..extensions import db

@@ -3,7 +3,6 @@ hand, and taking an offer, where exactly one client gets the time."""
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +13,7 @@ from ..audit import services as audit
 from ..enums import AuditAction, OfferOutcome, WaitingStatus
 from ..errors import FieldError, bookable
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..messages import planning
 from ..models import Appointment, Client, Practice
 from .models import WaitingEntry, WaitingOffer

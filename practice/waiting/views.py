@@ -3,7 +3,6 @@ client's offer page, where a link from the offer message takes the time."""
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from .. import catalogue, localtime
 from ..audit import services as audit
@@ -11,6 +10,7 @@ from ..enums import OfferOutcome
 from ..errors import FieldError
 from ..extensions import db, limiter
 from ..htmx import render_page
+from ..i18n import gettext as _
 from ..models import Client, Practice
 from ..web import id_argument, public, public_rate_limit, show_error, weekday_names
 from . import services

@@ -4,7 +4,7 @@ and an error page that rolls back before it reads the database."""
 from itertools import product
 
 import pytest
-from flask_babel import force_locale
+from practice.i18n import in_language
 from sqlalchemy import select, text
 
 from practice.app import create_app
@@ -23,9 +23,9 @@ def test_every_value_of_every_vocabulary_has_a_label_in_each_language(app):
                     NotSentReason, Outcome, Role, Span)
     with app.test_request_context():
         for language in Language:
-            with force_locale(language):
+            with in_language(language):
                 assert all(str(member.label).strip() for vocabulary in vocabularies for member in vocabulary)
-        with force_locale("nl"):
+        with in_language("nl"):
             assert str(MessageStatus.UNKNOWN.label) == "Onzeker: mogelijk aangekomen"
     assert all(issubclass(vocabulary, Labelled) for vocabulary in vocabularies)
 

@@ -27,7 +27,7 @@ def layer(module: str) -> str:
     if module == "practice.consumer":  # what huey_consumer runs: the app, made by the factory
         return "entry"
     if module in {"practice.config", "practice.extensions", "practice.enums", "practice.errors", "practice.signals",
-                  "practice.models", "practice.columns", "practice.search_index"}:
+                  "practice.models", "practice.columns", "practice.search_index", "practice.i18n"}:
         return "foundation"
     if module.rsplit(".", 1)[-1] in {"views", "forms"} or module in {
             "practice.web", "practice.htmx", "practice.tasks", "practice.cli"}:
@@ -148,6 +148,17 @@ def test_pure_modules_import_no_framework_and_no_other_layer():
         frameworks = sorted(external(found[module]) & set(FRAMEWORKS))
         assert frameworks == [], f"{module} imports {frameworks}"
         assert {target for target in graph()[module] if layer(target) != "pure"} == set(), module
+
+
+def test_words_are_translated_and_languages_switched_only_through_i18n():
+    """practice.i18n remembers the catalogue in force: a module calling Flask-Babel's gettext or force_locale itself
+    would translate past it, or switch the language under it (a client's message in the reader's language)."""
+    own = {"gettext", "lazy_gettext", "ngettext", "pgettext", "lazy_pgettext", "npgettext", "force_locale", "refresh"}
+    found = sorted(f"{module}: {alias.name}" for module, path in modules().items() if module != "practice.i18n"
+                   for node in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+                   for alias in node.names if alias.name in own)
+    assert found == []
 
 
 def test_no_file_is_longer_than_can_be_read_in_one_sitting():
