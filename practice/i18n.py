@@ -60,7 +60,7 @@ def _forget(*_, **__) -> None:
 def init_app(app: Flask) -> None:
     appcontext_pushed.connect(_forget, app, weak=False)
     appcontext_popped.connect(_forget, app, weak=False)
+    # Jinja's newstyle calls fill in the variables themselves: gettext gets none, and ngettext must not format.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda string: catalogue().ugettext(string),
-        ngettext=lambda singular, plural, num: catalogue().ungettext(singular, plural, num),
+        gettext=gettext, ngettext=lambda singular, plural, num: catalogue().ungettext(singular, plural, num),
         newstyle=True)

@@ -4,7 +4,6 @@ and an error page that rolls back before it reads the database."""
 from itertools import product
 
 import pytest
-from practice.i18n import in_language
 from sqlalchemy import select, text
 
 from practice.app import create_app
@@ -13,6 +12,7 @@ from practice.enums import (
     NotSentReason, Outcome, Role, Span,
 )
 from practice.extensions import db
+from practice.i18n import in_language
 from practice.messages.planning import reaches, why_not
 from practice.models import Client, Practice
 from practice.web import public
