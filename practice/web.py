@@ -185,6 +185,20 @@ def _moment(value: datetime, fmt: str = "medium") -> str:
     return pattern.apply((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone), locale)  # naive: UTC
 
 
+def record_url(endpoint: str, key: str) -> str:
+    """The address of one of `endpoint`'s records up to its id `key`, which ends it ("/messages/" for
+    /messages/<int:message_id>): a list of dozens or hundreds appends each id instead of building each address."""
+    url = url_for(endpoint, **{key: 0})
+    assert url.endswith("/0"), url
+    return url[:-1]
+
+
+def _pairs(items, value: str | None = None, text: str = "label") -> list[tuple]:
+    """(value, text) of each item, for a select (forms.html filter_select): the attributes `value` and `text`, or the
+    item itself as the value (an enum member) with its label."""
+    return [(item if value is None else getattr(item, value), getattr(item, text)) for item in items]
+
+
 # A client's link (/r/<token>) and a delivery report's signature in an address: kept out of every access log.
 _SECRETS_IN_ADDRESSES = re.compile(r"(/r/)[^/\s?\"]+|(\b(?:sig|key|token)=)[^&\s\"]+")
 
@@ -222,8 +236,11 @@ def init_app(app: Flask) -> None:
         number=lambda value: format_decimal(value),
         weekday=lambda day: weekday_names()[day],
         dict_without=lambda mapping, key: {name: value for name, value in mapping.items() if name != key},
+        pairs=_pairs,
         in_words=in_words,  # a message's noted history and error, in the reader's language
     )
+
+    app.add_template_global(record_url)
 
     @app.context_processor
     def shared():

@@ -15,7 +15,7 @@ from ..i18n import gettext as _
 from ..messages.log import load_for_appointment
 from ..models import Appointment, AppointmentType, Client, Practice, Practitioner
 from ..rescheduling import online_cancellation_of
-from ..web import day_argument, id_argument, show_error, weekday_names
+from ..web import day_argument, id_argument, record_url, show_error, weekday_names
 from . import series, services
 from .free import load_free_times
 from .grid import load_day_list, load_grid
@@ -219,7 +219,7 @@ def _agenda(state: dict) -> dict:
         "previous_day": state["day"] - step,
         "next_day": state["day"] + step,
         "agenda_url": url_for("agenda.day", day=state["day"].isoformat(), **query),
-        "grid_body": grid_body(grid, appointment_url=url_for("agenda.appointment", appointment_id=0)[:-1],
+        "grid_body": grid_body(grid, appointment_url=record_url("agenda.appointment", "appointment_id"),
                                new_url=url_for("agenda.new_appointment"), time_off=_("Time off"),
                                no_show=_("No-show"), confirmed=_("Confirmed by the client")),
     }
