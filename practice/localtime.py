@@ -1,9 +1,13 @@
 """Local time for the practice: wall clock to UTC with one rule for the hours the clocks skip or repeat, and the
 bounds of local days, weeks and months. Everything stored is UTC; everything shown is local (this module is the
 way between). Pure: dates, wall times and aware datetimes in and out, no framework."""
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import DateTimeFormat, tokenize_pattern
 
 
 # The days the app accepts anywhere: far enough for any appointment, birth date or report, and far from the ends of
@@ -137,3 +141,45 @@ def month_starts(first: date, last: date) -> list[date]:
 def month_end(first_day: date, tz: str) -> datetime:
     """The UTC moment the local month beginning on `first_day` ends."""
     return midnight(add_months(first_day, 1), tz)
+
+
+_NUMBERS = {"d": "day", "M": "month", "L": "month", "H": "hour", "m": "minute", "s": "second"}
+_NAMES = {  # a field written as a name: which part of the moment chooses it, and the moments that show every name
+    "E": (datetime.weekday, [datetime(2001, 1, 1) + timedelta(days=n) for n in range(7)]),  # a Monday first
+    "c": (datetime.weekday, [datetime(2001, 1, 1) + timedelta(days=n) for n in range(7)]),
+    "M": (lambda moment: moment.month, [datetime(2001, month, 1) for month in range(1, 13)]),
+    "L": (lambda moment: moment.month, [datetime(2001, month, 1) for month in range(1, 13)]),
+    "a": (lambda moment: moment.hour >= 12, [datetime(2001, 1, 1, 1), datetime(2001, 1, 1, 13)]),
+}
+
+
+@lru_cache(maxsize=256)
+def moment_writer(pattern: str, locale: Locale) -> Callable[[datetime], str] | None:
+    """A function that writes a datetime as Babel writes it with the CLDR `pattern` in `locale`, put together once:
+    the numbers go straight into one format string, and the names of weekdays, months and am/pm come from tables that
+    Babel itself filled. Babel works every field of every moment out anew, and the message log and the dashboard
+    write dozens per page. None for a pattern with a field this does not know (a time zone, a week number)."""
+    pieces, names = [], []  # str.format fields: {0} the moment, {1} its year in two digits, {2} its 12-hour clock
+    for kind, value in tokenize_pattern(pattern):
+        if kind == "chars":
+            pieces.append(value.replace("{", "{{").replace("}", "}}"))
+            continue
+        char, width = value
+        if char in _NAMES and (width >= 3 or char in "Ea"):
+            choose, moments = _NAMES[char]
+            names.append((choose, {choose(moment): DateTimeFormat(moment, locale)[char * width] for moment in moments}))
+            pieces.append(f"{{{2 + len(names)}}}")
+        elif char in _NUMBERS:
+            pieces.append(f"{{0.{_NUMBERS[char]}:0{width}d}}")
+        elif char == "y":
+            pieces.append("{1:02d}" if width == 2 else f"{{0.year:0{width}d}}")
+        elif char == "h":
+            pieces.append(f"{{2:0{width}d}}")
+        else:
+            return None
+    template = "".join(pieces)
+
+    def write(moment: datetime) -> str:
+        return template.format(moment, moment.year % 100, moment.hour % 12 or 12,
+                               *[table[choose(moment)] for choose, table in names])
+    return write

@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, render_template, request, session, url_for
-from babel.dates import get_day_names, parse_pattern
+from babel.dates import get_day_names
 from flask_babel import format_currency, format_date, format_decimal, format_datetime, format_time, get_locale, get_timezone
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
@@ -170,19 +170,19 @@ def _clock(value, zone=None) -> str:
 
 def _moment(value: datetime, fmt: str = "medium") -> str:
     """A date and time in the reader's language and the practice's time zone, as flask_babel.format_datetime writes
-    it, with the locale's pattern put together once per request and format: the message log and the dashboard
+    it, with the locale's pattern put together once (localtime.moment_writer): the message log and the dashboard
     write dozens, and looking up the locale, the zone and the pattern again for each cost more than writing it."""
-    patterns = g.setdefault("datetime_patterns", {})
+    writers = g.setdefault("moment_writers", {})
     locale = get_locale()  # per call: a message in the client's language (i18n.in_language) has its own
-    if (fmt, locale) not in patterns:
+    if (fmt, locale) not in writers:
         both = locale.datetime_formats[fmt] if fmt in ("short", "medium", "long", "full") else None
-        pattern = (parse_pattern(both.replace("{0}", locale.time_formats[fmt].pattern)
-                                 .replace("{1}", locale.date_formats[fmt].pattern)) if both else None)
-        patterns[fmt, locale] = (pattern, get_timezone())
-    pattern, zone = patterns[fmt, locale]
-    if pattern is None or not isinstance(value, datetime):
+        pattern = (both.replace("{0}", locale.time_formats[fmt].pattern).replace("{1}", locale.date_formats[fmt].pattern)
+                   if both else fmt)
+        writers[fmt, locale] = (localtime.moment_writer(pattern, locale), get_timezone())
+    write, zone = writers[fmt, locale]
+    if write is None or not isinstance(value, datetime):
         return format_datetime(value, fmt)
-    return pattern.apply((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone), locale)  # naive: UTC
+    return write((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone))  # naive: UTC
 
 
 def record_url(endpoint: str, key: str) -> str:

@@ -48,6 +48,6 @@ class ClientForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    granted = HiddenField()
+    granted = HiddenField("")  # labelled: for a field without one, WTForms reads its own catalogue from disk
     source = SelectField(_l("How"), choices=SOURCE_CHOICES)
     note = StringField(_l("Note (optional)"), validators=[Length(max=250)])

@@ -2,20 +2,20 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import column, func, select, table
-from sqlalchemy.orm import joinedload
 
 from .. import search_index
 from ..audit import services as audit
 from ..errors import FieldError
 from ..extensions import db
-from ..enums import AuditAction, Channels
+from ..enums import AppointmentStatus, AuditAction, Channels
 from ..i18n import lazy_gettext as _l
 from ..messages import log as message_log
-from ..models import Appointment, Client, ConsentEvent, Message, User
+from ..models import Appointment, AppointmentType, Client, ConsentEvent, Practitioner, User
 from ..consent import ConsentChange, add_consent_event
 from ..search_text import terms_of
 
@@ -164,22 +164,33 @@ def _holding(terms: list[str]) -> list:
 RECENT = 5  # appointments each way, and messages, that the card shows; "show all" lists every appointment
 
 
+class Visit(NamedTuple):
+    """An appointment as the card lists it, read as a plain row."""
+
+    id: int
+    start: datetime
+    status: AppointmentStatus
+    practitioner_name: str
+    type_name: str
+
+
 @dataclass(frozen=True)
 class History:
-    upcoming: list[Appointment]  # soonest first
-    past: list[Appointment]  # latest first
+    upcoming: list[Visit]  # soonest first
+    past: list[Visit]  # latest first
     more: bool  # the card leaves some out
-    messages: list[Message]  # the latest that went out, or ended without
+    messages: list[message_log.Line]  # the latest that went out, or ended without
 
 
 def load_history(client_id: int, now: datetime, tz: str, everything: bool = False) -> History:
     """The client's appointments ahead and behind, and the latest of their messages (the message log's own page)."""
-    shown = (select(Appointment).where(Appointment.client_id == client_id)
-             .options(joinedload(Appointment.practitioner), joinedload(Appointment.appointment_type))
-             .limit(None if everything else RECENT + 1))
-    upcoming = list(db.session.scalars(shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id)))
-    past = list(db.session.scalars(shown.where(Appointment.start < now)
-                                   .order_by(Appointment.start.desc(), Appointment.id.desc())))
+    shown = (select(Appointment.id, Appointment.start, Appointment.status, Practitioner.name, AppointmentType.name)
+             .join(Appointment.practitioner).join(Appointment.appointment_type)
+             .where(Appointment.client_id == client_id).limit(None if everything else RECENT + 1))
+    upcoming = [Visit(*row) for row in db.session.execute(
+        shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id))]
+    past = [Visit(*row) for row in db.session.execute(
+        shown.where(Appointment.start < now).order_by(Appointment.start.desc(), Appointment.id.desc()))]
     messages = message_log.load_page(message_log.Filters(client_id=client_id), tz, size=RECENT).messages
     more = not everything and (len(upcoming) > RECENT or len(past) > RECENT)
     return History(upcoming if everything else upcoming[:RECENT], past if everything else past[:RECENT], more, messages)

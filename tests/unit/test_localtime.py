@@ -2,6 +2,8 @@
 months that every part of the app (agenda, reminders, free times, log, usage, dashboard) takes from here."""
 from datetime import UTC, date, datetime, time, timedelta
 
+from babel import Locale
+from babel.dates import parse_pattern
 from hypothesis import given, strategies as st
 
 from practice import localtime
@@ -57,3 +59,24 @@ def test_every_moment_falls_inside_its_local_day(naive):
     moment = naive.replace(tzinfo=UTC)
     start, end = localtime.day_bounds(localtime.local_date(moment, TZ), TZ)
     assert start <= moment < end
+
+
+# Every pattern the templates and web._moment write with: the named formats as flask_babel puts them together, and
+# the templates' own.
+_NAMED = [(locale.datetime_formats[name].replace("{0}", locale.time_formats[name].pattern)
+           .replace("{1}", locale.date_formats[name].pattern)) for locale in map(Locale.parse, ("nl", "de", "fr", "en"))
+          for name in ("short", "medium", "long")]
+PATTERNS = sorted(set(_NAMED) | {"EEE d MMM, HH:mm", "d MMM, HH:mm", "EEEE d MMMM y", "EEEE d MMMM", "EEE d MMM",
+                                 "h:mm a 'on' EEEE", "{y}"})
+
+
+@given(moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)),
+       language=st.sampled_from(["nl", "de", "fr", "en", "nl_BE", "fr_BE"]), pattern=st.sampled_from(PATTERNS))
+def test_a_moment_is_written_exactly_as_babel_writes_it(moment, language, pattern):
+    locale = Locale.parse(language)
+    write = localtime.moment_writer(pattern, locale)
+    expected = parse_pattern(pattern).apply(moment, locale)
+    if write is None:  # a field it leaves to Babel (the long formats' time zone)
+        assert "z" in pattern
+    else:
+        assert write(moment) == expected
