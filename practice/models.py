@@ -66,8 +66,11 @@ class Practice(db.Model):
         """The practice, read once per app context (a request, a task). Its row is made with the tables."""
         cached = g.get("practice")
         if cached is None or cached not in db.session:  # not yet, or the session was closed or emptied since
-            g.practice = cached = db.session.scalar(select(cls).order_by(cls.id).limit(1))
+            g.practice = cached = db.session.scalar(_THE_PRACTICE)
         return cached
+
+
+_THE_PRACTICE = select(Practice).order_by(Practice.id).limit(1)  # built once: every page reads it (auth.services)
 
 
 @event.listens_for(Practice.__table__, "after_create")

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from .. import localtime
 from ..availability import Block, GridRow, Interval, WeeklyHours, day_blocks, grid_rows, working_intervals
@@ -56,7 +56,7 @@ class ShownAppointment(NamedTuple):
 
     id: int
     appointment_type_id: int
-    status: AppointmentStatus
+    status: str  # an AppointmentStatus value, read as text: the grid only writes it, hundreds a day
     client_name: str
     type_name: str
     moment: str  # the start in ISO 8601, for <time datetime>
@@ -148,8 +148,9 @@ def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, locatio
     """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
     load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
     query = (
-        select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.appointment_type_id,
-               AppointmentType.name, Appointment.practitioner_id, Client.first_name + " " + Client.last_name,
+        select(Appointment.id, Appointment.start, Appointment.end, type_coerce(Appointment.status, String),
+               Appointment.appointment_type_id, AppointmentType.name, Appointment.practitioner_id,
+               Client.first_name + " " + Client.last_name,
                Appointment.confirmed_by_client_at)
         .join(Appointment.client).join(Appointment.appointment_type)
     )
