@@ -73,6 +73,12 @@ def start_session(user: User, now: datetime) -> str:
     return key
 
 
+# Built once, like the other statements every page runs (Practice.current, inbox.services.count_unread): putting a
+# statement together costs SQLAlchemy more than running it.
+_SESSION_USER = (select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+                 .where(UserSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id")))
+
+
 def load_session_user(session_id: str, key: str | None, now: datetime) -> User | None:
     """The user of a session still open: the cookie's user and version (User.get_id) match, and its session record
     has not ended and has not outlived the practice's idle and absolute lifetimes."""
@@ -95,12 +101,6 @@ def load_session_user(session_id: str, key: str | None, now: datetime) -> User |
         record.seen_at = now
         db.session.commit()
     return user
-
-
-# Built once, like the other statements every page runs (Practice.current, inbox.services.count_unread): putting a
-# statement together costs SQLAlchemy more than running it.
-_SESSION_USER = (select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-                 .where(UserSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id")))
 
 
 def end_session(key: str | None, now: datetime) -> None:

@@ -103,11 +103,11 @@ def load_inbox(*, handled: bool, limit: int = 100) -> list[InboundSms]:
         .order_by(*order, InboundSms.id).limit(limit)))
 
 
+_UNREAD = select(func.count(InboundSms.id)).where(InboundSms.handled_at.is_(None))  # built once: every page counts
+
+
 def count_unread() -> int:
     return db.session.scalar(_UNREAD)
-
-
-_UNREAD = select(func.count(InboundSms.id)).where(InboundSms.handled_at.is_(None))  # built once: every page counts
 
 
 def load_for_client(client_id: int, limit: int = 20) -> list[InboundSms]:
