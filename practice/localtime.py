@@ -1,6 +1,7 @@
-"""Local time for the practice: wall clock to UTC with one rule for the hours the clocks skip or repeat, and the
-bounds of local days, weeks and months. Everything stored is UTC; everything shown is local (this module is the
-way between). Pure: dates, wall times and aware datetimes in and out, no framework."""
+"""Local time for the practice: wall clock to UTC with one rule for the hours the clocks skip or repeat, the bounds
+of local days, weeks and months, and a moment written in a language's pattern. Everything stored is UTC; everything
+shown is local (this module is the way between). Pure: dates, wall times and aware datetimes in and out, no
+framework (Babel's calendar data for the patterns and names)."""
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -144,13 +145,20 @@ def month_end(first_day: date, tz: str) -> datetime:
 
 
 _NUMBERS = {"d": "day", "M": "month", "L": "month", "H": "hour", "m": "minute", "s": "second"}
-_NAMES = {  # a field written as a name: which part of the moment chooses it, and the moments that show every name
-    "E": (datetime.weekday, [datetime(2001, 1, 1) + timedelta(days=n) for n in range(7)]),  # a Monday first
-    "c": (datetime.weekday, [datetime(2001, 1, 1) + timedelta(days=n) for n in range(7)]),
-    "M": (lambda moment: moment.month, [datetime(2001, month, 1) for month in range(1, 13)]),
-    "L": (lambda moment: moment.month, [datetime(2001, month, 1) for month in range(1, 13)]),
-    "a": (lambda moment: moment.hour >= 12, [datetime(2001, 1, 1, 1), datetime(2001, 1, 1, 13)]),
-}
+_WEEKDAYS = (datetime.weekday, [datetime(2001, 1, 1) + timedelta(days=n) for n in range(7)])  # a Monday first
+_MONTHS = (lambda moment: moment.month, [datetime(2001, month, 1) for month in range(1, 13)])
+# A field written as a name: which part of the moment chooses it, and moments that show every name.
+_NAMES = {"E": _WEEKDAYS, "c": _WEEKDAYS, "M": _MONTHS, "L": _MONTHS,
+          "a": (lambda moment: moment.hour >= 12, [datetime(2001, 1, 1, 1), datetime(2001, 1, 1, 13)])}
+
+
+def datetime_pattern(fmt: str, locale: Locale) -> str:
+    """The CLDR pattern of a date and time: a named format (short, medium, long, full) is the locale's date and time
+    patterns put into its pattern for both; any other `fmt` is a pattern already."""
+    if fmt not in ("short", "medium", "long", "full"):
+        return fmt
+    return (locale.datetime_formats[fmt].replace("{0}", locale.time_formats[fmt].pattern)
+            .replace("{1}", locale.date_formats[fmt].pattern))
 
 
 @lru_cache(maxsize=256)

@@ -175,10 +175,7 @@ def _moment(value: datetime, fmt: str = "medium") -> str:
     writers = g.setdefault("moment_writers", {})
     locale = get_locale()  # per call: a message in the client's language (i18n.in_language) has its own
     if (fmt, locale) not in writers:
-        both = locale.datetime_formats[fmt] if fmt in ("short", "medium", "long", "full") else None
-        pattern = (both.replace("{0}", locale.time_formats[fmt].pattern).replace("{1}", locale.date_formats[fmt].pattern)
-                   if both else fmt)
-        writers[fmt, locale] = (localtime.moment_writer(pattern, locale), get_timezone())
+        writers[fmt, locale] = (localtime.moment_writer(localtime.datetime_pattern(fmt, locale), locale), get_timezone())
     write, zone = writers[fmt, locale]
     if write is None or not isinstance(value, datetime):
         return format_datetime(value, fmt)
