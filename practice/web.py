@@ -175,7 +175,8 @@ def _moment(value: datetime, fmt: str = "medium") -> str:
     writers = g.setdefault("moment_writers", {})
     locale = get_locale()  # per call: a message in the client's language (i18n.in_language) has its own
     if (fmt, locale) not in writers:
-        writers[fmt, locale] = (localtime.moment_writer(localtime.datetime_pattern(fmt, locale), locale), get_timezone())
+        pattern = localtime.datetime_pattern(fmt, locale)
+        writers[fmt, locale] = (localtime.moment_writer(pattern, locale), get_timezone())
     write, zone = writers[fmt, locale]
     if write is None or not isinstance(value, datetime):
         return format_datetime(value, fmt)

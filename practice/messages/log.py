@@ -129,7 +129,7 @@ def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
 
 
 def _line(*values) -> Line:
-    *message, first_name, last_name = values
+    *message, first_name, last_name = values  # the client's name as Client.name writes it
     return Line(*message, None if first_name is None else f"{first_name} {last_name}".strip())
 
 

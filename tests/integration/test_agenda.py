@@ -129,6 +129,20 @@ def test_no_show_only_after_the_start(app, agenda):
         assert appointment.status == AppointmentStatus.NO_SHOW
 
 
+def test_the_grid_marks_a_no_show_and_a_booked_appointment_apart(app, client, agenda, staff):
+    client_id = make_client(app)
+    day = date(2026, 12, 4)
+    with app.app_context():
+        missed = services.book(booking(agenda, client_id, at(day, 9)), TZ)
+        services.mark_no_show(missed, at(day, 9, 10))
+        missed, kept = missed.id, services.book(booking(agenda, client_id, at(day, 11)), TZ).id
+    log_in(client, staff)
+    page = client.get("/agenda/?day=2026-12-04").get_data(as_text=True)
+    cells = re.findall(r'class="appointment type-\d+ status-(\w+)" href="/agenda/appointments/(\d+)"', page)
+    assert sorted(cells) == [("booked", str(kept)), ("no_show", str(missed))]
+    assert page.count(" · No-show</span>") == 1
+
+
 def _post_new(client, agenda, client_id, hhmm, **extra):
     data = {"csrf_token": csrf_token(client), "client_id": client_id, "practitioner_id": agenda.practitioner,
             "appointment_type_id": agenda.treatment, "location_id": agenda.location, "day": "2026-12-01",

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from practice.enums import Channel, MessageKind, MessageStatus
+from practice.enums import Channel, MessageKind, MessageStatus, NotSentReason
 from practice.extensions import db
 from practice.messages import log as message_log
 from practice.models import Appointment, Message
-from tests.conftest import log_in, make_client
+from tests.conftest import log_in, make_client, make_user
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -67,6 +67,29 @@ def test_the_log_pages_through_the_history_newest_first_by_when_each_went_out(ap
     back = client.get(_link(pages[4], "Newer"), headers={"HX-Request": "true"}).get_data(as_text=True)
     assert _ids(back) == _ids(pages[3])
     assert _link(pages[0], "Newer") is None
+
+
+def test_a_row_says_when_it_went_out_what_it_was_for_whom_and_how_it_ended(app, client, agenda):
+    reader = make_user(app, language="en")
+    zoe = make_client(app, first_name="Zoë", last_name="Dupont")
+    appointment_id = _appointment(app, agenda, zoe)
+    # Handed over at 11:05 UTC: 12:05 PM in Amsterdam, the practice's zone.
+    [sent] = _messages(app, appointment_id, {"due_at": NOW - timedelta(hours=2),
+                                             "handed_over_at": NOW - timedelta(minutes=55)})
+    [refused] = _messages(app, appointment_id, {"due_at": NOW - timedelta(hours=3), "channel": Channel.SMS,
+                                                "recipient": "+31612345678", "status": MessageStatus.NOT_SENT,
+                                                "reason": NotSentReason.NO_CONSENT, "handed_over_at": None})
+    [about_no_appointment] = _messages(app, None, {"due_at": NOW - timedelta(hours=4), "client_id": zoe})
+    log_in(client, reader)
+    html = client.get("/messages/").get_data(as_text=True)
+    rows = {int(found.group(1)): found.group(0)
+            for found in re.finditer(r'<tr data-test="message"[^>]* data-id="(\d+)">.*?</tr>', html, re.S)}
+    assert list(rows) == [sent, refused, about_no_appointment]
+    assert f'<a href="/messages/{sent}">12/7/26, 12:05\u202fPM</a>' in rows[sent]
+    assert f'<a href="/agenda/appointments/{appointment_id}">Zoë Dupont</a>' in rows[sent]
+    assert "Reminder" in rows[sent] and "E-mail" in rows[sent] and ">Handed over</span>" in rows[sent]
+    assert ">Not sent</span>" in rows[refused] and "no SMS consent" in rows[refused] and "SMS" in rows[refused]
+    assert "/agenda/appointments/" not in rows[about_no_appointment] and "Zoë" not in rows[about_no_appointment]
 
 
 def test_planned_messages_have_their_own_tab_soonest_first(app, client, staff, agenda):
