@@ -2,7 +2,8 @@
 the app on 127.0.0.1 with a year of history of a busy practice (about 100,000 appointments, 200,000 messages,
 100,000 clients; bench/dashboard.py seeds it), 8 users logged in at once, each with a connection of their own.
 Every page is loaded by all users together for a while; printed per page: median and 95th percentile latency,
-requests per second, and whether its p95 is within 3x the login page's (the trivial baseline, measured again right
+requests per second, the gunicorn workers' CPU time per request beside the login page's (steadier than a latency on
+a shared machine, and what a page's own work costs), and whether its p95 is within 3x the login page's (the trivial baseline, measured again right
 before the page, in rounds (three unless --rounds says otherwise); the median round counts) and under 150 ms.
 
     .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card]
@@ -124,8 +125,8 @@ def measure(url: str, args) -> dict[str, str]:
             # would carry that drift. The verdict takes the median round.
             rounds = []
             for _ in range(args.rounds):
-                baseline = _timed([User(port) for _ in users], [login_paths], False, args.requests)
-                page = _timed(users, paths if isinstance(paths, list) else [paths], htmx, args.requests)
+                baseline = _timed([User(port) for _ in users], [login_paths], False, args.requests, server.pid)
+                page = _timed(users, paths if isinstance(paths, list) else [paths], htmx, args.requests, server.pid)
                 rounds.append((page.p95 / baseline.p95, page, baseline))
             ratio, timings, baseline = sorted(rounds, key=lambda each: each[0])[len(rounds) // 2]
             within = ratio <= TARGET_FACTOR and timings.p95 < TARGET_MS
@@ -133,10 +134,13 @@ def measure(url: str, args) -> dict[str, str]:
             figures[f"{label}: requests per second"] = f"{timings.rate:.0f}"
             figures[f"{label}: login page just before, median / p95"] = f"{baseline.median:.1f} / {baseline.p95:.1f} ms"
             figures[f"{label}: p95 / the login page's, each round"] = " ".join(f"{r:.1f}x" for r, _, _ in rounds)
+            figures[f"{label}: workers' CPU per request, page / login page, each round"] = " ".join(
+                f"{page.cpu:.1f}/{login.cpu:.1f} ms" for _, page, login in rounds)
             figures[f"{label}: within target"] = f"{'yes' if within else 'NO'} ({ratio:.1f}x, the median round)"
             print(f"{label}: median {timings.median:.1f} ms, p95 {timings.p95:.1f} ms, {timings.rate:.0f} req/s; "
                   f"login page just before: median {baseline.median:.1f} ms, p95 {baseline.p95:.1f} ms; rounds: "
-                  f"{' '.join(f'{r:.1f}x' for r, _, _ in rounds)}", flush=True)
+                  f"{' '.join(f'{r:.1f}x' for r, _, _ in rounds)}; workers' CPU per request, page / login page: "
+                  f"{' '.join(f'{page.cpu:.1f}/{login.cpu:.1f} ms' for _, page, login in rounds)}", flush=True)
         if not only or "dashboard" in only:
             counting = _counted_now(users[0], 10)
             label = "dashboard counted now (one owner: the minute's first view or 'count now')"
@@ -186,11 +190,25 @@ class Timings(NamedTuple):
     median: float
     p95: float
     rate: float  # requests per second
+    cpu: float  # the gunicorn workers' CPU time per request, in ms (0 where /proc does not tell)
 
 
-def _timed(users: list[User], paths: list[str], htmx: bool, requests: int) -> Timings:
+def _timed(users: list[User], paths: list[str], htmx: bool, requests: int, server: int) -> Timings:
+    used = _workers_cpu(server)
     timings, seconds = _load(users, paths, htmx, requests)
-    return Timings(statistics.median(timings), statistics.quantiles(timings, n=20)[-1], len(timings) / seconds)
+    cpu = (_workers_cpu(server) - used) * 1000 / (len(users) * (requests + 2))  # the warm-up loads ran too
+    return Timings(statistics.median(timings), statistics.quantiles(timings, n=20)[-1], len(timings) / seconds, cpu)
+
+
+def _workers_cpu(server: int) -> float:
+    """Seconds of CPU the gunicorn workers (the server's children) have used, from /proc (Linux). Steadier than a
+    latency on a shared machine: it leaves out the time a request waits for a core."""
+    try:
+        children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+        stats = [Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split() for child in children]
+    except OSError:
+        return 0.0
+    return sum(int(fields[11]) + int(fields[12]) for fields in stats) / os.sysconf("SC_CLK_TCK")
 
 
 def _load(users: list[User], paths: list[str], htmx: bool, requests: int) -> tuple[list[float], float]:
