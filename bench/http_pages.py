@@ -3,8 +3,9 @@ the app on 127.0.0.1 with a year of history of a busy practice (about 100,000 ap
 100,000 clients; bench/dashboard.py seeds it), 8 users logged in at once, each with a connection of their own.
 Every page is loaded by all users together for a while; printed per page: median and 95th percentile latency,
 requests per second, the gunicorn workers' CPU time per request beside the login page's (steadier than a latency on
-a shared machine, and what a page's own work costs), and whether its p95 is within 3x the login page's (the trivial baseline, measured again right
-before the page, in rounds (three unless --rounds says otherwise); the median round counts) and under 150 ms.
+a shared machine, and what a page's own work costs), and whether its p95 is within 3x the login page's (the trivial
+baseline, measured again right before the page, in rounds (three unless --rounds says otherwise); the median round
+counts) and under 150 ms.
 
     .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card]
                                          [--stack embedded|production|both]
