@@ -208,31 +208,41 @@ def day_blocks(rows: tuple[GridRow, ...], *, working: Iterable[tuple[Interval, i
 
     A row is free when it lies wholly in working time; time off touching a row takes it, and an appointment
     touching a row takes it from anything else (the earlier appointment, if two touch it). The week view has
-    hundreds of these: the rows are filled by slices, then walked once."""
+    hundreds of these: the layers are laid in slices of rows, and the blocks read off between the slices' ends."""
     starts = [row.start for row in rows]
-    # (kind, location or appointment) per row; later layers win.
+    # (kind, location or appointment) per row; later layers win. Between two edges every row holds the same cell.
     cells: list[tuple[str, object]] = [(CLOSED, None)] * len(rows)
+    edges = {0, len(rows)}
+
+    def lay(first: int, last: int, cell: tuple[str, object]) -> None:
+        if first < last:
+            cells[first:last] = [cell] * (last - first)
+            edges.update((first, last))
+
     for hours, location in working:  # rows wholly inside
-        first, last = bisect_left(starts, hours.start), bisect_right(starts, hours.end - ROW)
-        cells[first:last] = [(FREE, location)] * max(0, last - first)
+        lay(bisect_left(starts, hours.start), bisect_right(starts, hours.end - ROW), (FREE, location))
     for off in time_off:  # rows touching it
-        first, last = bisect_right(starts, off.start - ROW), bisect_left(starts, off.end)
-        cells[first:last] = [(TIME_OFF, None)] * max(0, last - first)
+        lay(bisect_right(starts, off.start - ROW), bisect_left(starts, off.end), (TIME_OFF, None))
     for start, end, appointment in sorted(appointments, key=lambda booked: booked[0], reverse=True):
-        first, last = bisect_right(starts, start - ROW), bisect_left(starts, end)
-        cells[first:last] = [(BOOKED, appointment)] * max(0, last - first)
+        lay(bisect_right(starts, start - ROW), bisect_left(starts, end), (BOOKED, appointment))
     step_minutes = step // timedelta(minutes=1)
     blocks: list[Block] = []
     block = previous = None
-    for row, cell in zip(rows, cells):
+    edges = sorted(edges)
+    for first, last in zip(edges, edges[1:]):
+        cell = cells[first]
         kind = cell[0]
-        # A layer's rows share one cell, so most rows are the same object as the one before; an appointment goes
-        # by identity only (comparing two by value would compare every field of the row).
-        same = cell is previous or (kind != BOOKED and cell == previous)
-        if same and not (kind == FREE and row.minute % step_minutes == 0):
-            block.rows += 1
-        else:
-            block = Block(kind, row, 1, cell[1])
+        # A free time starts anew on each row of the step grid; an appointment goes by identity only (comparing
+        # two by value would compare every field of the row).
+        cuts = [first]
+        if kind == FREE:
+            cuts += [n for n in range(first + 1, last) if rows[n].minute % step_minutes == 0]
+        goes_on = cell is previous or (kind != BOOKED and cell == previous)
+        if goes_on and not (kind == FREE and rows[first].minute % step_minutes == 0):
+            block.rows += (cuts[1] if len(cuts) > 1 else last) - first
+            cuts = cuts[1:]
+        for begin, until in zip(cuts, [*cuts[1:], last]):
+            block = Block(kind, rows[begin], until - begin, cell[1])
             blocks.append(block)
         previous = cell
     return blocks

@@ -6,9 +6,18 @@ from .extensions import db
 from .models import AppointmentType, Location, Practitioner
 
 
+def _listings(model) -> tuple:
+    every = select(model).order_by(model.active.desc(), model.name)
+    return every, every.where(model.active)
+
+
+# Built once, each model's list of all and of the active ones: the agenda and every form read them.
+_LISTINGS = {model: _listings(model) for model in (Practitioner, Location, AppointmentType)}
+
+
 def _listed(model, with_inactive: bool) -> list:
-    query = select(model).order_by(model.active.desc(), model.name)
-    return list(db.session.scalars(query if with_inactive else query.where(model.active)))
+    every, active = _LISTINGS[model]
+    return list(db.session.scalars(every if with_inactive else active))
 
 
 def load_practitioners(*, with_inactive: bool = False) -> list[Practitioner]:

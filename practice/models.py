@@ -8,9 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .enums import (
-    AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason, Role,
-)
+from .enums import (AppointmentStatus, Channel, Channels, ConsentSource, MessageKind, MessageStatus, NotSentReason,
+                    Role)
 from . import search_index
 from .columns import EnumText, UTCDateTime, utcnow
 from .extensions import db
@@ -129,18 +128,15 @@ class Practitioner(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
 
-    working_hours: Mapped[list["WorkingHours"]] = relationship(
-        back_populates="practitioner", cascade="all, delete-orphan", order_by="WorkingHours.weekday"
-    )
+    working_hours: Mapped[list["WorkingHours"]] = relationship(back_populates="practitioner", cascade="all, delete-orphan",
+                                                               order_by="WorkingHours.weekday")
 
 
 class WorkingHours(db.Model):
     """A weekly block of working time at one location, in the practice's wall-clock time."""
 
-    __table_args__ = (
-        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
-        CheckConstraint("start_time < end_time", name="order"),
-    )
+    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+                      CheckConstraint("start_time < end_time", name="order"))
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
@@ -272,11 +268,14 @@ class Appointment(db.Model):
     series: Mapped[AppointmentSeries | None] = relationship()
 
     @classmethod
-    def overlapping(cls, start: datetime, end: datetime):
-        """The condition for appointments that overlap [start, end). The lower bound on `start` lets the
-        index on start read just that stretch of the agenda instead of everything before it."""
-        return and_(cls.start < end, cls.end > start,
-                    cls.start > start - timedelta(minutes=LONGEST_APPOINTMENT_MINUTES))
+    def overlapping(cls, start, end, earliest=None):
+        """The condition for appointments that overlap [start, end). The lower bound on `start` lets the index on start
+        read just that stretch of the agenda; `earliest`: for bound parameters, the value `reach_back(start)`."""
+        return and_(cls.start < end, cls.end > start, cls.start > (reach_back(start) if earliest is None else earliest))
+
+
+def reach_back(start: datetime) -> datetime:  # the earliest start of an appointment still going on at `start`
+    return start - timedelta(minutes=LONGEST_APPOINTMENT_MINUTES)
 
 
 class MessageTemplate(db.Model):

@@ -2,21 +2,27 @@
 time per practitioner, and the printable day list. Read only; the changes are in services."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, bindparam, select, type_coerce
 
 from .. import localtime
 from ..availability import Block, GridRow, Interval, WeeklyHours, day_blocks, grid_rows, working_intervals
 from ..enums import AppointmentStatus
 from ..extensions import db
-from ..models import Appointment, AppointmentType, Client, Location, Practitioner, TimeOff, WorkingHours
+from ..models import Appointment, AppointmentType, Client, Location, Practitioner, TimeOff, WorkingHours, reach_back
 
 
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """The appointments in [start, end) that are not cancelled, as light rows with what the day list shows (rows
-    instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (load_grid)."""
+    instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (_load_shown)."""
+    return db.session.execute(_listed(practitioner_id is not None, location_id is not None),
+                              _bounds(start, end, practitioner_id, location_id)).all()
+
+
+@cache
+def _listed(by_practitioner: bool, by_location: bool):
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
                Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),
@@ -26,19 +32,26 @@ def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, l
         .join(Appointment.client).join(Appointment.appointment_type).join(Appointment.practitioner)
         .join(Appointment.location)
     )
-    return db.session.execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
+    return _shown_in(query, by_practitioner, by_location)
 
 
-def _shown_in(query, start: datetime, end: datetime, practitioner_id, location_id):
-    """`query` narrowed to what the agenda shows: not cancelled, in [start, end), of the chosen practitioner and
-    location, in the order of their start."""
-    query = (query.where(Appointment.overlapping(start, end)).where(Appointment.status != AppointmentStatus.CANCELLED)
+def _shown_in(query, by_practitioner: bool, by_location: bool):
+    """`query` narrowed to what the agenda shows, in the order of their start: not cancelled, in [start, end), of
+    the practitioner and the location if chosen. Bound parameters (_bounds): each statement is built once, which
+    costs SQLAlchemy more than running it."""
+    query = (query.where(Appointment.overlapping(bindparam("start"), bindparam("end"), bindparam("earliest")))
+             .where(Appointment.status != AppointmentStatus.CANCELLED)
              .order_by(Appointment.start, Appointment.practitioner_id))
-    if practitioner_id:
-        query = query.where(Appointment.practitioner_id == practitioner_id)
-    if location_id:
-        query = query.where(Appointment.location_id == location_id)
+    if by_practitioner:
+        query = query.where(Appointment.practitioner_id == bindparam("practitioner_id"))
+    if by_location:
+        query = query.where(Appointment.location_id == bindparam("location_id"))
     return query
+
+
+def _bounds(start: datetime, end: datetime, practitioner_id, location_id) -> dict:
+    return {"start": start, "end": end, "earliest": reach_back(start), "practitioner_id": practitioner_id,
+            "location_id": location_id}
 
 
 def load_day_list(day: date, tz: str, *, practitioner_id=None, location_id=None) -> list[tuple[Practitioner, list]]:
@@ -93,6 +106,15 @@ class Grid:
         return list(zip(self.rows, starting))
 
 
+# Built once: the working hours of practitioners (`ids`) on `weekdays`, anywhere or at one location, and their
+# time off touching [start, end).
+_HOURS = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time,
+                WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(bindparam("ids", expanding=True)),
+                                                WorkingHours.weekday.in_(bindparam("weekdays", expanding=True)))
+_HOURS_AT = _HOURS.where(WorkingHours.location_id == bindparam("location_id"))
+_TIME_OFF = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
+    TimeOff.practitioner_id.in_(bindparam("ids", expanding=True)), TimeOff.start < bindparam("end"),
+    TimeOff.end > bindparam("start"))
 _INSTANT = timedelta(microseconds=1)
 DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
 
@@ -111,25 +133,20 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
         starts.append(placed.first_minute)
         ends.append(placed.end_minute)
         shown = ShownAppointment(appointment_id, type_id, status, client_name, type_name, placed.moment, placed.times,
-                                 confirmed is not None)
+                                 confirmed)
         for day in placed.days:
             booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
     shown_people = {person for person, _ in booked}
     practitioners = [p for p in practitioners if practitioner_id in (None, p.id)
                      and (p.active or p.id in shown_people)]  # an inactive one only for their appointments
     ids = [p.id for p in practitioners]
-    hours_query = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time,
-                         WorkingHours.end_time, WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(ids))
-    if location_id:
-        hours_query = hours_query.where(WorkingHours.location_id == location_id)
     weekly, away = {}, {}
-    for person, weekday, opens, closes, location in db.session.execute(hours_query):
+    for person, weekday, opens, closes, location in db.session.execute(_HOURS if location_id is None else _HOURS_AT, {
+            "ids": ids, "weekdays": sorted({day.weekday() for day in days}), "location_id": location_id}):
         starts.append(_minute(opens))
         ends.append(_minute(closes))
         weekly.setdefault((person, weekday), []).append((WeeklyHours(weekday, opens, closes), location))
-    time_off = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
-        TimeOff.practitioner_id.in_(ids), TimeOff.start < end, TimeOff.end > start)
-    for person, off_start, off_end in db.session.execute(time_off):
+    for person, off_start, off_end in db.session.execute(_TIME_OFF, {"ids": ids, "start": start, "end": end}):
         away.setdefault(person, []).append(Interval(off_start, off_end))
     first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     lanes = []
@@ -146,16 +163,21 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
 
 def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
-    load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
+    load_grid unpacks them (a day of fifteen practitioners holds hundreds). All at once through the session's
+    connection: the ORM's row processing cost more than the query."""
+    return db.session.connection().execute(_shown(practitioner_id is not None, location_id is not None),
+                                           _bounds(start, end, practitioner_id, location_id)).all()
+
+
+@cache
+def _shown(by_practitioner: bool, by_location: bool):
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, type_coerce(Appointment.status, String),
                Appointment.appointment_type_id, AppointmentType.name, Appointment.practitioner_id,
-               Client.first_name + " " + Client.last_name,
-               Appointment.confirmed_by_client_at)
+               Client.first_name + " " + Client.last_name, Appointment.confirmed_by_client_at.is_not(None))
         .join(Appointment.client).join(Appointment.appointment_type)
     )
-    # All at once through the session's connection: the ORM's row processing cost more than the query.
-    return db.session.connection().execute(_shown_in(query, start, end, practitioner_id, location_id)).all()
+    return _shown_in(query, by_practitioner, by_location)
 
 
 class _Placed(NamedTuple):

@@ -201,6 +201,21 @@ def test_the_week_view_shows_every_day_of_one_practitioners_week_in_local_time(a
     assert "HX-Request" in fragment.headers["Vary"]
 
 
+def test_a_day_spans_the_hours_worked_that_day_and_a_week_those_of_every_day(app, client, agenda, staff):
+    """Hours on other weekdays do not stretch a day: Mark working till 22:00 on Tuesdays leaves Friday at 20:00."""
+    from practice.models import WorkingHours
+
+    with app.app_context():
+        db.session.scalars(select(WorkingHours).where(WorkingHours.practitioner_id == agenda.colleague,
+                                                      WorkingHours.weekday == 1)).one().end_time = time(22)
+        db.session.commit()
+    log_in(client, staff)
+    tuesday, friday = (client.get(f"/agenda/?day={day}").get_data(as_text=True) for day in ("2026-10-27", "2026-10-30"))
+    assert ">21:00</th>" in tuesday and "21:00" not in friday and ">19:00</th>" in friday
+    week = client.get(f"/agenda/?view=week&day=2026-10-30&practitioner={agenda.colleague}").get_data(as_text=True)
+    assert ">21:00</th>" in week
+
+
 def test_the_grid_shows_names_as_text_never_as_markup(app, client, agenda, staff):
     """The grid's cells are written in Python (agenda/grid_html.py): every name in them is escaped."""
     from practice.models import AppointmentType, Practitioner
