@@ -21,6 +21,7 @@ def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_sho
     confirmed_mark = f' <span class="confirmed" title="{escape(confirmed)}" data-test="confirmed">✓</span>'
     lanes = {id(lane): (lane.day.isoformat(), lane.practitioner.id, escape(lane.practitioner.name))
              for lane in grid.lanes}  # each lane's day and practitioner, written once
+    type_names = {}  # escaped once per appointment type: a day has hundreds of appointments and a few types
     html = []
     write = html.append
     for row, cells in grid.table:
@@ -28,25 +29,27 @@ def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_sho
         if row.minute % 60 == 0:
             write(f'<th scope="row" rowspan="12" class="hour">{row.label}</th>')
         for lane, block in cells:
-            write(f'\n<td rowspan="{block.rows}" ')
             kind = block.kind
             if kind == BOOKED:
                 item = block.what
                 url = f"{appointment_url}{item.id}"
-                write(f'class="booked"><a class="appointment type-{item.appointment_type_id} status-{item.status}" '
-                      f'href="{url}" hx-get="{url}" data-test="appointment"><time datetime="{item.moment}">'
-                      f'{item.times}</time>{confirmed_mark if item.confirmed else ""}\n'
-                      f'<strong>{escape(item.client_name)}</strong>\n<span>'
-                      f'{escape(item.type_name)}{no_show_note if item.status == "no_show" else ""}</span></a></td>')
+                type_name = type_names.get(item.type_name) or type_names.setdefault(item.type_name,
+                                                                                    escape(item.type_name))
+                write(f'\n<td rowspan="{block.rows}" class="booked"><a class="appointment type-'
+                      f'{item.appointment_type_id} status-{item.status}" href="{url}" hx-get="{url}" '
+                      f'data-test="appointment"><time datetime="{item.moment}">{item.times}</time>'
+                      f'{confirmed_mark if item.confirmed else ""}\n<strong>{escape(item.client_name)}</strong>\n'
+                      f'<span>{type_name}{no_show_note if item.status == "no_show" else ""}</span></a></td>')
             elif kind == FREE:
                 day, person, name = lanes[id(lane)]
                 label = block.row.label
-                write(f'class="free"><button type="button" class="slot" hx-get="{new_url}?day={day}&amp;practitioner='
-                      f'{person}&amp;location={block.what}&amp;time={label}" data-test="free-time" data-day="{day}" '
-                      f'title="{name}">{label}</button></td>')
+                write(f'\n<td rowspan="{block.rows}" class="free"><button type="button" class="slot" hx-get="'
+                      f'{new_url}?day={day}&amp;practitioner={person}&amp;location={block.what}&amp;time={label}" '
+                      f'data-test="free-time" data-day="{day}" title="{name}">{label}</button></td>')
             elif kind == TIME_OFF:
-                write(time_off_cell)
+                write(f'\n<td rowspan="{block.rows}" {time_off_cell}')
             else:
-                write(f'class="closed" data-test="closed" data-day="{lanes[id(lane)][0]}"></td>')
+                write(f'\n<td rowspan="{block.rows}" class="closed" data-test="closed" data-day="{lanes[id(lane)][0]}">'
+                      '</td>')
         write("</tr>\n")
     return Markup("".join(html))
