@@ -34,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = web.RecordId  # before any route is added
     private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # no server that can go away: no ping per request
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app.config["SQLALCHEMY_ENGINE_OPTIONS"] | {"pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

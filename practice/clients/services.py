@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import column, func, select, table
+from sqlalchemy import column, func, select, table, union_all
 
 from .. import search_index
 from ..audit import services as audit
@@ -187,10 +187,14 @@ def load_history(client_id: int, now: datetime, tz: str, everything: bool = Fals
     shown = (select(Appointment.id, Appointment.start, Appointment.status, Practitioner.name, AppointmentType.name)
              .join(Appointment.practitioner).join(Appointment.appointment_type)
              .where(Appointment.client_id == client_id).limit(None if everything else RECENT + 1))
-    upcoming = [Visit(*row) for row in db.session.execute(
-        shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id))]
-    past = [Visit(*row) for row in db.session.execute(
-        shown.where(Appointment.start < now).order_by(Appointment.start.desc(), Appointment.id.desc()))]
+    ahead = shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id)
+    behind = shown.where(Appointment.start < now).order_by(Appointment.start.desc(), Appointment.id.desc())
+    # Both ends in one statement; a union keeps no order, so each is put in order again here.
+    visits = [Visit(*row) for row in db.session.execute(union_all(ahead.subquery().select(),
+                                                                  behind.subquery().select()))]
+    upcoming = sorted((visit for visit in visits if visit.start >= now), key=lambda visit: (visit.start, visit.id))
+    past = sorted((visit for visit in visits if visit.start < now), key=lambda visit: (visit.start, visit.id),
+                  reverse=True)
     messages = message_log.load_page(message_log.Filters(client_id=client_id), tz, size=RECENT).messages
     more = not everything and (len(upcoming) > RECENT or len(past) > RECENT)
     return History(upcoming if everything else upcoming[:RECENT], past if everything else past[:RECENT], more, messages)

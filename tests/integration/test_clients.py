@@ -321,15 +321,17 @@ def test_the_card_lists_upcoming_and_past_appointments_in_the_practice_zone_with
 def test_the_card_shows_the_latest_appointments_and_all_on_request(app, client, staff, agenda):
     client_id = make_client(app)
     now = datetime.now(UTC)
-    for weeks in range(1, 9):
-        _appointment(app, agenda, client_id, now - timedelta(weeks=weeks))
+    ids = {weeks: _appointment(app, agenda, client_id, now + timedelta(weeks=weeks)) for weeks in range(-8, 8) if weeks}
     log_in(client, staff)
     card = client.get(f"/clients/{client_id}").get_data(as_text=True)
-    assert card.split('data-test="past"')[1].split("</table>")[0].count('data-test="appointment"') == 5
+    shown = {part: [int(n) for n in re.findall(r'/agenda/appointments/(\d+)"', card.split(f'data-test="{part}"')[1]
+                                                .split("</table>")[0])] for part in ("upcoming", "past")}
+    assert shown == {"upcoming": [ids[weeks] for weeks in range(1, 6)],  # the soonest first
+                     "past": [ids[-weeks] for weeks in range(1, 6)]}  # the latest first
     assert "Show all appointments" in card
     everything = client.get(f"/clients/{client_id}/appointments", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert everything.lstrip().startswith('<section id="appointments"')
-    assert everything.count('data-test="appointment"') == 8 and "Show all appointments" not in everything
+    assert everything.count('data-test="appointment"') == 15 and "Show all appointments" not in everything
 
 
 def test_the_card_shows_the_latest_messages_and_links_to_the_log_of_this_client(app, client, staff, agenda):
