@@ -161,6 +161,11 @@ def datetime_pattern(fmt: str, locale: Locale) -> str:
             .replace("{1}", locale.date_formats[fmt].pattern))
 
 
+def date_pattern(fmt: str, locale: Locale) -> str:
+    """The CLDR pattern of a date: a named format's in the locale, or `fmt` itself."""
+    return locale.date_formats[fmt].pattern if fmt in ("short", "medium", "long", "full") else fmt
+
+
 @lru_cache(maxsize=256)
 def moment_writer(pattern: str, locale: Locale) -> Callable[[datetime], str] | None:
     """A function that writes a datetime as Babel writes it with the CLDR `pattern` in `locale`, put together once:

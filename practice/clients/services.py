@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import column, func, select, table, union_all
+from sqlalchemy import Integer, bindparam, column, func, select, table, union_all
 
 from .. import search_index
 from ..audit import services as audit
@@ -182,16 +182,26 @@ class History:
     messages: list[message_log.Line]  # the latest that went out, or ended without
 
 
-def load_history(client_id: int, now: datetime, tz: str, everything: bool = False) -> History:
-    """The client's appointments ahead and behind, and the latest of their messages (the message log's own page)."""
+def _history(limit):
+    """The client's (:client_id) appointments from :now on and before it, each end in its own order, in one statement:
+    the last `limit` (a bound parameter, or None for all) each way."""
     shown = (select(Appointment.id, Appointment.start, Appointment.status, Practitioner.name, AppointmentType.name)
              .join(Appointment.practitioner).join(Appointment.appointment_type)
-             .where(Appointment.client_id == client_id).limit(None if everything else RECENT + 1))
+             .where(Appointment.client_id == bindparam("client_id")).limit(limit))
+    now = bindparam("now")
     ahead = shown.where(Appointment.start >= now).order_by(Appointment.start, Appointment.id)
     behind = shown.where(Appointment.start < now).order_by(Appointment.start.desc(), Appointment.id.desc())
-    # Both ends in one statement; a union keeps no order, so each is put in order again here.
-    visits = [Visit(*row) for row in db.session.execute(union_all(ahead.subquery().select(),
-                                                                  behind.subquery().select()))]
+    return union_all(ahead.subquery().select(), behind.subquery().select())
+
+
+_RECENT_HISTORY, _WHOLE_HISTORY = _history(bindparam("limit", type_=Integer)), _history(None)  # built once
+
+
+def load_history(client_id: int, now: datetime, tz: str, everything: bool = False) -> History:
+    """The client's appointments ahead and behind, and the latest of their messages (the message log's own page)."""
+    visits = [Visit(*row) for row in db.session.execute(_WHOLE_HISTORY if everything else _RECENT_HISTORY,
+                                                         {"client_id": client_id, "now": now, "limit": RECENT + 1})]
+    # A union keeps no order: each end is put in order again.
     upcoming = sorted((visit for visit in visits if visit.start >= now), key=lambda visit: (visit.start, visit.id))
     past = sorted((visit for visit in visits if visit.start < now), key=lambda visit: (visit.start, visit.id),
                   reverse=True)

@@ -1,6 +1,7 @@
 """Rules written once and read everywhere: labels and classification on the enums, why a message cannot go out
 (the same in Python and in SQL), the practice row made with the tables, the queue made from the configuration,
-and an error page that rolls back before it reads the database."""
+an error page that rolls back before it reads the database, and the templates' date filter."""
+from datetime import UTC, date, datetime
 from itertools import product
 
 import pytest
@@ -94,3 +95,18 @@ def test_the_error_page_rolls_back_before_it_reads_the_database(app):
     response = app.test_client().get("/broken")
     assert response.status_code == 500
     assert "Fysio Test" in response.get_data(as_text=True)
+
+
+def test_the_date_filter_writes_a_day_as_flask_babel_does_and_a_moments_day_in_the_practices_zone(app):
+    from flask_babel import format_date
+
+    late = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # already 4 December in Amsterdam
+    days = [late, datetime(2026, 3, 28, 23, 30), date(2026, 3, 29)]  # a naive moment is UTC, as Flask-Babel reads it
+    with app.test_request_context():
+        write = app.jinja_env.filters["date"]
+        for language, fmt, day in product(("nl", "de", "fr", "en"), ("full", "long", "medium", "short", "LLLL yyyy",
+                                                                     "EEE d MMM y"), days):
+            with in_language(language):
+                assert write(day, fmt) == format_date(day, fmt)
+        with in_language("en"):
+            assert write(late, "d MMMM yyyy") == "4 December 2026"

@@ -67,14 +67,16 @@ def test_every_moment_falls_inside_its_local_day(naive):
 # below checks that this list has them all).
 PATTERNS = sorted({localtime.datetime_pattern(name, Locale.parse(language)) for language in ("nl", "de", "fr", "en")
                    for name in ("short", "medium", "long", "full")}
+                  | {localtime.date_pattern(name, Locale.parse(language)) for language in ("nl", "de", "fr", "en")
+                     for name in ("short", "medium", "long", "full")}
                   | {"EEE d MMM, HH:mm", "d MMM, HH:mm", "EEEE d MMMM y", "EEEE d MMMM", "EEE d MMM",
-                     "h:mm a 'on' EEEE", "{y}"})
+                     "h:mm a 'on' EEEE", "{y}", "EEE d MMM y", "LLL", "LLLL yyyy", "d MMM", "d MMMM yyyy"})
 
 
 def test_the_patterns_tested_are_every_pattern_a_template_writes_with():
     templates = Path(__file__).parents[2] / "templates"
     used = {match for path in templates.rglob("*.html")
-            for match in re.findall(r"\|datetime\('([^']*)'\)", path.read_text())}
+            for match in re.findall(r"\|(?:datetime|date)\('([^']*)'\)", path.read_text())}
     assert used - {"short", "medium", "long", "full"} <= set(PATTERNS)
 
 
