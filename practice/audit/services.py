@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from .. import localtime
@@ -33,11 +33,14 @@ def record(action: AuditAction, subject_id: int | None, detail: str = "", *, by:
                               action=action, subject=action.subject, subject_id=subject_id, detail=detail[:500]))
 
 
+_TRAIL = (select(AuditEvent).where(AuditEvent.subject == bindparam("subject"),
+                                   AuditEvent.subject_id == bindparam("subject_id"))
+          .order_by(AuditEvent.at, AuditEvent.id))  # built once: every card and panel shows a trail
+
+
 def load_for(subject: str, subject_id: int) -> list[AuditEvent]:
     """The trail of one appointment, client or user, oldest first."""
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.subject == subject,
-                                                             AuditEvent.subject_id == subject_id)
-                                   .order_by(AuditEvent.at, AuditEvent.id)))
+    return list(db.session.scalars(_TRAIL, {"subject": subject, "subject_id": subject_id}))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import phonenumbers
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -110,14 +110,19 @@ def count_unread() -> int:
     return db.session.scalar(_UNREAD)
 
 
+# Built once: a client's latest replies (their card) and an appointment's (its panel).
+_OF_CLIENT = (select(InboundSms).where(InboundSms.client_id == bindparam("client_id"))
+              .order_by(InboundSms.received_at.desc()).limit(bindparam("limit", type_=Integer)))
+_ABOUT_APPOINTMENT = (select(InboundSms).where(InboundSms.appointment_id == bindparam("appointment_id"))
+                      .order_by(InboundSms.received_at))
+
+
 def load_for_client(client_id: int, limit: int = 20) -> list[InboundSms]:
-    return list(db.session.scalars(select(InboundSms).where(InboundSms.client_id == client_id)
-                                   .order_by(InboundSms.received_at.desc()).limit(limit)))
+    return list(db.session.scalars(_OF_CLIENT, {"client_id": client_id, "limit": limit}))
 
 
 def load_for_appointment(appointment_id: int) -> list[InboundSms]:
-    return list(db.session.scalars(select(InboundSms).where(InboundSms.appointment_id == appointment_id)
-                                   .order_by(InboundSms.received_at)))
+    return list(db.session.scalars(_ABOUT_APPOINTMENT, {"appointment_id": appointment_id}))
 
 
 def mark_handled(reply: InboundSms, by: User, now: datetime) -> None:
