@@ -1,6 +1,6 @@
 """What the agenda shows: the appointments of a day or a week as a time grid with working hours, time off and free
 time per practitioner, and the printable day list. Read only; the changes are in services."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -77,11 +77,18 @@ class ShownAppointment(NamedTuple):
     confirmed: bool  # the client replied yes to an SMS
 
 
+class Person(NamedTuple):
+    """A practitioner as the grid shows them: plain data, so a grid remembered (_laid_out) outlives its session."""
+
+    id: int
+    name: str
+
+
 @dataclass(frozen=True)
 class Lane:
     """One practitioner's day in the agenda's time grid."""
 
-    practitioner: Practitioner
+    practitioner: Person
     day: date
     blocks: list[Block]
 
@@ -92,7 +99,8 @@ class Grid:
 
     rows: tuple[GridRow, ...]
     lanes: list[Lane]
-    practitioners: list[Practitioner]  # whose lanes, in the order of each day's lanes
+    practitioners: tuple[Person, ...]  # whose lanes, in the order of each day's lanes
+    written: dict = field(default_factory=dict, compare=False)  # its HTML, by how it was written (grid_html)
 
     @property
     def table(self) -> list[tuple[GridRow, list[tuple[Lane, Block]]]]:
@@ -123,12 +131,29 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
               location_id: int | None, step: timedelta) -> Grid:
     """Working hours, time off, appointments and free time on `days`, in whole hours from the earliest start to the
     latest end: a lane per day and practitioner (`practitioner_id`, or every active one and an inactive one who
-    still has appointments then). Three queries: appointments, hours and time off."""
+    still has appointments then). Three queries: appointments, hours and time off, read on every call; laying
+    them out is _laid_out's."""
     start, end = localtime.days_bounds(days[0], days[-1], tz)
+    appointments = _load_shown(start, end, practitioner_id=practitioner_id, location_id=location_id)
+    booked = {person for _, _, _, _, _, _, person, _, _ in appointments}  # who has appointments then
+    people = tuple(Person(p.id, p.name) for p in practitioners if practitioner_id in (None, p.id)
+                   and (p.active or p.id in booked))  # an inactive one only for their appointments
+    ids = [person.id for person in people]
+    hours = _rows(_HOURS if location_id is None else _HOURS_AT,
+                  {"ids": ids, "weekdays": sorted({day.weekday() for day in days}), "location_id": location_id})
+    time_off = _rows(_TIME_OFF, {"ids": ids, "start": start, "end": end})
+    return _laid_out(tuple(days), tz, step, people, appointments, hours, time_off)
+
+
+@lru_cache(maxsize=8)
+def _laid_out(days: tuple[date, ...], tz: str, step: timedelta, people: tuple[Person, ...],
+              appointments: tuple[tuple, ...], hours: tuple[tuple, ...], time_off: tuple[tuple, ...]) -> Grid:
+    """The grid of the rows load_grid read. A function of its arguments alone, so it remembers its last grids (and a
+    grid the HTML written of it): the same rows give the same grid, and a busy day is looked at far more often than
+    it changes. Whatever changed in the database is in the rows, and rows not seen before are laid out anew."""
     booked = {}  # by practitioner and local day; one over midnight on both days
     starts, ends = [DEFAULT_OPENING[0]], [DEFAULT_OPENING[1]]  # minutes of the day, widened to all that is shown
-    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name, confirmed in _load_shown(
-            start, end, practitioner_id=practitioner_id, location_id=location_id):
+    for appointment_id, begins_at, ends_at, status, type_id, type_name, person, client_name, confirmed in appointments:
         placed = _placed(begins_at, ends_at, tz)
         starts.append(placed.first_minute)
         ends.append(placed.end_minute)
@@ -136,37 +161,37 @@ def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, p
                                  confirmed)
         for day in placed.days:
             booked.setdefault((person, day), []).append((begins_at, ends_at, shown))
-    shown_people = {person for person, _ in booked}
-    practitioners = [p for p in practitioners if practitioner_id in (None, p.id)
-                     and (p.active or p.id in shown_people)]  # an inactive one only for their appointments
-    ids = [p.id for p in practitioners]
     weekly, away = {}, {}
-    for person, weekday, opens, closes, location in db.session.execute(_HOURS if location_id is None else _HOURS_AT, {
-            "ids": ids, "weekdays": sorted({day.weekday() for day in days}), "location_id": location_id}):
+    for person, weekday, opens, closes, location in hours:
         starts.append(_minute(opens))
         ends.append(_minute(closes))
         weekly.setdefault((person, weekday), []).append((WeeklyHours(weekday, opens, closes), location))
-    for person, off_start, off_end in db.session.execute(_TIME_OFF, {"ids": ids, "start": start, "end": end}):
+    for person, off_start, off_end in time_off:
         away.setdefault(person, []).append(Interval(off_start, off_end))
     first, last = min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)  # whole hours
     lanes = []
     for day in days:
         rows = grid_rows(day, first, last, tz)
-        for practitioner in practitioners:
-            working = [(interval, location) for block, location in weekly.get((practitioner.id, day.weekday()), [])
+        for person in people:
+            working = [(interval, location) for block, location in weekly.get((person.id, day.weekday()), [])
                        for interval in working_intervals(day, [block], tz)]
-            lanes.append(Lane(practitioner, day, day_blocks(
-                rows, working=working, step=step, appointments=booked.get((practitioner.id, day), []),
-                time_off=away.get(practitioner.id, []))))
-    return Grid(grid_rows(days[0], first, last, tz), lanes, practitioners)
+            lanes.append(Lane(person, day, day_blocks(
+                rows, working=working, step=step, appointments=booked.get((person.id, day), []),
+                time_off=away.get(person.id, []))))
+    return Grid(grid_rows(days[0], first, last, tz), lanes, people)
 
 
 def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
-    load_grid unpacks them (a day of fifteen practitioners holds hundreds). All at once through the session's
-    connection: the ORM's row processing cost more than the query."""
-    return db.session.connection().execute(_shown(practitioner_id is not None, location_id is not None),
-                                           _bounds(start, end, practitioner_id, location_id)).all()
+    load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
+    return _rows(_shown(practitioner_id is not None, location_id is not None),
+                 _bounds(start, end, practitioner_id, location_id))
+
+
+def _rows(statement, parameters: dict) -> tuple[tuple, ...]:
+    """The rows as plain tuples, through the session's connection: the ORM's row processing cost more than the
+    query, and plain tuples are hashed and compared in C (_laid_out's memory)."""
+    return tuple(map(tuple, db.session.connection().execute(statement, parameters)))
 
 
 @cache

@@ -15,7 +15,15 @@ from ..availability import BOOKED, FREE, TIME_OFF
 
 def grid_body(grid, *, appointment_url: str, new_url: str, time_off: str, no_show: str, confirmed: str) -> Markup:
     """`grid`: agenda.grid.Grid; `appointment_url`: the address an appointment's id is appended to; `new_url`: the
-    booking panel's address; `time_off`, `no_show`, `confirmed`: the words shown."""
+    booking panel's address; `time_off`, `no_show`, `confirmed`: the words shown. Written once per grid and words:
+    a grid that is remembered (agenda.grid._laid_out) keeps what was written of it."""
+    how = (appointment_url, new_url, time_off, no_show, confirmed)
+    if how not in grid.written:
+        grid.written[how] = _written(grid, *how)
+    return grid.written[how]
+
+
+def _written(grid, appointment_url: str, new_url: str, time_off: str, no_show: str, confirmed: str) -> Markup:
     time_off_cell = f'class="time-off" data-test="time-off"><span>{escape(time_off)}</span></td>'
     no_show_note = f" · {escape(no_show)}"
     confirmed_mark = f' <span class="confirmed" title="{escape(confirmed)}" data-test="confirmed">✓</span>'

@@ -143,6 +143,54 @@ def test_the_grid_marks_a_no_show_and_a_booked_appointment_apart(app, client, ag
     assert page.count(" · No-show</span>") == 1
 
 
+def test_the_grid_remembers_a_day_it_laid_out_and_shows_each_change_on_the_next_load(app, client, agenda, staff):
+    """agenda.grid lays out the rows it reads and remembers the grid by them: the same day again is the same grid,
+    and every kind of change in the database is in the next page."""
+    from practice.agenda.grid import load_grid
+    from practice.catalogue import load_practitioners
+    from practice.models import AppointmentType, Client, Practitioner, WorkingHours
+
+    client_id = make_client(app, first_name="Anna", last_name="Jansen")
+    day = date(2026, 12, 4)
+
+    def grid():
+        return load_grid([day], load_practitioners(with_inactive=True), TZ, practitioner_id=None, location_id=None,
+                         step=timedelta(minutes=15))
+
+    def page():
+        return client.get("/agenda/?day=2026-12-04").get_data(as_text=True)
+
+    log_in(client, staff)
+    with app.app_context():
+        assert grid() is grid()
+        before = grid()
+        appointment = services.book(booking(agenda, client_id, at(day, 9)), TZ).id
+        assert grid() is not before
+    assert "09:00–09:30" in page() and "Anna Jansen" in page()
+    changes = [
+        (lambda: setattr(db.session.get(Client, client_id), "last_name", "Peeters"), "Anna Peeters"),
+        (lambda: setattr(db.session.get(AppointmentType, agenda.treatment), "name", "Dry needling"), "Dry needling"),
+        (lambda: setattr(db.session.get(Practitioner, agenda.practitioner), "name", "Sophie Maes"),
+         '<th scope="col" class="lane-head">Sophie Maes</th>'),
+        (lambda: db.session.add(TimeOff(practitioner_id=agenda.practitioner, start=at(day, 13), end=at(day, 14))),
+         'data-test="time-off"'),
+        (lambda: setattr(db.session.scalars(select(WorkingHours).where(
+            WorkingHours.practitioner_id == agenda.colleague, WorkingHours.weekday == day.weekday())).one(),
+            "end_time", time(22)), ">21:00</th>"),
+        (lambda: services.mark_no_show(db.session.get(Appointment, appointment), at(day, 9, 10)), " · No-show</span>"),
+    ]
+    for change, shown in changes:
+        assert shown not in page()
+        with app.app_context():
+            change()
+            db.session.commit()
+        assert shown in page()
+    with app.app_context():
+        db.session.get(Appointment, appointment).status = AppointmentStatus.CANCELLED
+        db.session.commit()
+    assert "Anna Peeters" not in page()
+
+
 def _post_new(client, agenda, client_id, hhmm, **extra):
     data = {"csrf_token": csrf_token(client), "client_id": client_id, "practitioner_id": agenda.practitioner,
             "appointment_type_id": agenda.treatment, "location_id": agenda.location, "day": "2026-12-01",
