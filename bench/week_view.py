@@ -1,6 +1,7 @@
 """How fast the agenda's week view renders with a big history: 5 practitioners, 100,000 appointments,
 about 500 of them in the week shown. Prints the median and 95th percentile render time (in-process,
-through the Flask test client, full page and htmx fragment) and the SQL queries per render.
+through the Flask test client: full page, htmx fragment, and the full page with its grid laid out anew as after a
+change) and the SQL queries per render.
 
     .venv/bin/python bench/week_view.py [--appointments 100000] [--runs 60] [--stack embedded|production|both]
 
@@ -26,6 +27,7 @@ os.environ.setdefault("HUEY_URL", "memory://")
 from sqlalchemy import event, insert  # noqa: E402
 
 from bench import stacks  # noqa: E402
+from practice.agenda import grid  # noqa: E402
 from practice.app import create_app  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.enums import Channels, Role  # noqa: E402
@@ -108,9 +110,14 @@ def measure(database_url: str, args) -> dict[str, str]:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
     url = f"/agenda/?view=week&day={SHOWN_WEEK.isoformat()}"
-    for label, headers in (("full page", {}), ("htmx fragment", {"HX-Request": "true"})):
+    # The agenda remembers the grids it laid out (agenda.grid._laid_out); "laid out anew" forgets them before each
+    # render, as after every change to the week.
+    for label, headers, anew in (("full page", {}, False), ("htmx fragment", {"HX-Request": "true"}, False),
+                                 ("full page, laid out anew", {}, True)):
         timings, counts, shown = [], [], 0
         for _ in range(args.runs):
+            if anew:
+                grid._laid_out.cache_clear()
             queries.clear()
             started = clock.perf_counter()
             response = client.get(url, headers=headers)
