@@ -61,11 +61,12 @@ class Practice(db.Model):
         return self.sms_sender_id or "".join(c for c in self.name if c.isascii() and c.isalnum())[:11] or "Practice"
 
     @classmethod
-    def current(cls) -> "Practice":
-        """The practice, read once per app context (a request, a task). Its row is made with the tables."""
+    def current(cls, read: "Practice | None" = None) -> "Practice":
+        """The practice, read once per app context (a request, a task), or as `read` by a statement that read it with
+        more (the session's user, auth.services). Its row is made with the tables."""
         cached = g.get("practice")
         if cached is None or cached not in db.session:  # not yet, or the session was closed or emptied since
-            g.practice = cached = db.session.scalar(_THE_PRACTICE)
+            g.practice = cached = read if read is not None else db.session.scalar(_THE_PRACTICE)
         return cached
 
 

@@ -4,7 +4,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import passwords
@@ -74,9 +74,12 @@ def start_session(user: User, now: datetime) -> str:
 
 
 # Built once, like the other statements every page runs (Practice.current, inbox.services.count_unread): putting a
-# statement together costs SQLAlchemy more than running it.
-_SESSION_USER = (select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-                 .where(UserSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id")))
+# statement together costs SQLAlchemy more than running it. The practice comes along: its session lifetimes apply,
+# and every page reads it.
+_SESSION_USER = (select(User, UserSession, Practice).join(UserSession, UserSession.user_id == User.id)
+                 .join(Practice, true()).where(UserSession.key_hash == bindparam("key_hash"),
+                                               User.id == bindparam("user_id"))
+                 .order_by(Practice.id).limit(1))
 
 
 def load_session_user(session_id: str, key: str | None, now: datetime) -> User | None:
@@ -88,10 +91,10 @@ def load_session_user(session_id: str, key: str | None, now: datetime) -> User |
     found = db.session.execute(_SESSION_USER, {"key_hash": _digest(key), "user_id": int(user_id)}).first()
     if found is None:
         return None
-    user, record = found  # one query for both: it runs on every request
+    user, record, practice = found  # one query for all three: it runs on every request
+    practice = Practice.current(practice)
     if not user.active or user.session_version != int(version) or record.ended_at is not None:
         return None
-    practice = Practice.current()
     if (now - record.seen_at > timedelta(minutes=practice.session_idle_minutes)
             or now - record.started_at > timedelta(hours=practice.session_hours)):
         record.ended_at = now
