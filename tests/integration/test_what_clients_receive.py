@@ -183,3 +183,15 @@ def test_resend_confirmation_is_refused_for_a_cancelled_or_past_appointment(app,
         assert len(db.session.scalars(select(Message.id)).all()) == before
         assert db.session.get(Appointment, appointment_id).status in (AppointmentStatus.BOOKED,
                                                                        AppointmentStatus.CANCELLED)
+
+
+def test_the_panel_says_why_a_planned_message_will_not_go_out_as_things_stand(app, agenda, staff):
+    start = datetime.combine(datetime.now(ZONE).date() + timedelta(days=5), clock(11), ZONE)
+    appointment_id = _book_at(app, agenda, start, "gone@example.nl")
+    with app.app_context():
+        db.session.get(Appointment, appointment_id).client.email = ""  # the client's address was taken off the card
+        db.session.commit()
+    desk = log_in(app.test_client(), staff)
+    html = desk.get(f"/agenda/appointments/{appointment_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    planned = re.findall(r'<li data-test="message" data-status="planned">(.*?)</li>', html, re.S)
+    assert planned and all("will not go out: no e-mail address" in item for item in planned)
