@@ -41,7 +41,7 @@ def _shown_in(query, by_practitioner: bool, by_location: bool):
     costs SQLAlchemy more than running it."""
     query = (query.where(Appointment.overlapping(bindparam("start"), bindparam("end"), bindparam("earliest")))
              .where(Appointment.status != AppointmentStatus.CANCELLED)
-             .order_by(Appointment.start, Appointment.practitioner_id))
+             .order_by(Appointment.start, Appointment.practitioner_id, Appointment.id))
     if by_practitioner:
         query = query.where(Appointment.practitioner_id == bindparam("practitioner_id"))
     if by_location:
@@ -115,14 +115,16 @@ class Grid:
 
 
 # Built once: the working hours of practitioners (`ids`) on `weekdays`, anywhere or at one location, and their
-# time off touching [start, end).
-_HOURS = select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time,
-                WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(bindparam("ids", expanding=True)),
-                                                WorkingHours.weekday.in_(bindparam("weekdays", expanding=True)))
+# time off touching [start, end). In a fixed order, like the appointments: the same rows read twice are the same
+# tuple, which _laid_out remembers.
+_HOURS = (select(WorkingHours.practitioner_id, WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time,
+                 WorkingHours.location_id).where(WorkingHours.practitioner_id.in_(bindparam("ids", expanding=True)),
+                                                 WorkingHours.weekday.in_(bindparam("weekdays", expanding=True)))
+          .order_by(WorkingHours.id))
 _HOURS_AT = _HOURS.where(WorkingHours.location_id == bindparam("location_id"))
 _TIME_OFF = select(TimeOff.practitioner_id, TimeOff.start, TimeOff.end).where(
     TimeOff.practitioner_id.in_(bindparam("ids", expanding=True)), TimeOff.start < bindparam("end"),
-    TimeOff.end > bindparam("start"))
+    TimeOff.end > bindparam("start")).order_by(TimeOff.id)
 _INSTANT = timedelta(microseconds=1)
 DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
 
