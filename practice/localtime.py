@@ -152,10 +152,13 @@ _NAMES = {"E": _WEEKDAYS, "c": _WEEKDAYS, "M": _MONTHS, "L": _MONTHS,
           "a": (lambda moment: moment.hour >= 12, [datetime(2001, 1, 1, 1), datetime(2001, 1, 1, 13)])}
 
 
+NAMED_FORMATS = ("short", "medium", "long", "full")  # a locale's own patterns; any other format is a pattern
+
+
 def datetime_pattern(fmt: str, locale: Locale) -> str:
     """The CLDR pattern of a date and time: a named format (short, medium, long, full) is the locale's date and time
     patterns put into its pattern for both; any other `fmt` is a pattern already."""
-    if fmt not in ("short", "medium", "long", "full"):
+    if fmt not in NAMED_FORMATS:
         return fmt
     return (locale.datetime_formats[fmt].replace("{0}", locale.time_formats[fmt].pattern)
             .replace("{1}", locale.date_formats[fmt].pattern))
@@ -163,7 +166,7 @@ def datetime_pattern(fmt: str, locale: Locale) -> str:
 
 def date_pattern(fmt: str, locale: Locale) -> str:
     """The CLDR pattern of a date: a named format's in the locale, or `fmt` itself."""
-    return locale.date_formats[fmt].pattern if fmt in ("short", "medium", "long", "full") else fmt
+    return locale.date_formats[fmt].pattern if fmt in NAMED_FORMATS else fmt
 
 
 @lru_cache(maxsize=256)

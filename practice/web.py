@@ -168,31 +168,37 @@ def _clock(value, zone=None) -> str:
     return localtime.clock(value.astimezone(zone or get_timezone()) if isinstance(value, datetime) else value)
 
 
-def _moment(value: datetime, fmt: str = "medium") -> str:
-    """A date and time in the reader's language and the practice's time zone, as flask_babel.format_datetime writes
-    it, with the locale's pattern put together once (localtime.moment_writer): the message log and the dashboard
-    write dozens, and looking up the locale, the zone and the pattern again for each cost more than writing it."""
+def _writer(pattern_of, fmt: str):
+    """The function that writes `fmt` (localtime.moment_writer; None: Babel must) in the reader's language, and the
+    practice's zone, looked up once per request and format: the message log and the dashboard write dozens, and
+    looking up the locale, the zone and the pattern again for each cost more than writing it."""
     writers = g.setdefault("moment_writers", {})
     locale = get_locale()  # per call: a message in the client's language (i18n.in_language) has its own
-    if (fmt, locale) not in writers:
-        pattern = localtime.datetime_pattern(fmt, locale)
-        writers[fmt, locale] = (localtime.moment_writer(pattern, locale), get_timezone())
-    write, zone = writers[fmt, locale]
+    if (pattern_of, fmt, locale) not in writers:
+        writers[pattern_of, fmt, locale] = (localtime.moment_writer(pattern_of(fmt, locale), locale), get_timezone())
+    return writers[pattern_of, fmt, locale]
+
+
+def _in_zone(value: datetime, zone) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)  # naive: UTC, as Flask-Babel
+
+
+def _moment(value: datetime, fmt: str = "medium") -> str:
+    """A date and time in the reader's language and the practice's time zone, as flask_babel.format_datetime
+    writes it."""
+    write, zone = _writer(localtime.datetime_pattern, fmt)
     if write is None or not isinstance(value, datetime):
         return format_datetime(value, fmt)
-    return write((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone))  # naive: UTC
+    return write(_in_zone(value, zone))
 
 
 def _date(value: date | datetime, fmt: str = "full") -> str:
     """A day in the reader's language as flask_babel.format_date writes it (a datetime: its day in the practice's
-    time zone), with the pattern put together once as for _moment: a card lists a dozen days, a week has seven."""
-    locale = get_locale()
-    write = localtime.moment_writer(localtime.date_pattern(fmt, locale), locale)
+    time zone)."""
+    write, zone = _writer(localtime.date_pattern, fmt)
     if write is None:
         return format_date(value, fmt)
-    if isinstance(value, datetime):
-        return write((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone()))
-    return write(datetime.combine(value, time()))
+    return write(_in_zone(value, zone) if isinstance(value, datetime) else datetime.combine(value, time()))
 
 
 def record_url(endpoint: str, key: str) -> str:

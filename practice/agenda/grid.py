@@ -17,12 +17,12 @@ from ..models import Appointment, AppointmentType, Client, Location, Practitione
 def load_appointments(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """The appointments in [start, end) that are not cancelled, as light rows with what the day list shows (rows
     instead of ORM objects keep it fast): one query. The grid reads its own leaner rows (_load_shown)."""
-    return db.session.execute(_listed(practitioner_id is not None, location_id is not None),
+    return db.session.execute(_day_list_statement(practitioner_id is not None, location_id is not None),
                               _bounds(start, end, practitioner_id, location_id)).all()
 
 
 @cache
-def _listed(by_practitioner: bool, by_location: bool):
+def _day_list_statement(by_practitioner: bool, by_location: bool):
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, Appointment.status, Appointment.notes,
                Appointment.appointment_type_id, Appointment.practitioner_id, Client.first_name.label("client_first_name"),
@@ -186,7 +186,7 @@ def _laid_out(days: tuple[date, ...], tz: str, step: timedelta, people: tuple[Pe
 def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     """What the grid shows of the appointments in [start, end) that are not cancelled, as plain tuples in the order
     load_grid unpacks them (a day of fifteen practitioners holds hundreds)."""
-    return _rows(_shown(practitioner_id is not None, location_id is not None),
+    return _rows(_grid_statement(practitioner_id is not None, location_id is not None),
                  _bounds(start, end, practitioner_id, location_id))
 
 
@@ -197,7 +197,7 @@ def _rows(statement, parameters: dict) -> tuple[tuple, ...]:
 
 
 @cache
-def _shown(by_practitioner: bool, by_location: bool):
+def _grid_statement(by_practitioner: bool, by_location: bool):
     query = (
         select(Appointment.id, Appointment.start, Appointment.end, type_coerce(Appointment.status, String),
                Appointment.appointment_type_id, AppointmentType.name, Appointment.practitioner_id,

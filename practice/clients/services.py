@@ -197,14 +197,17 @@ def _history(limit):
 _RECENT_HISTORY, _WHOLE_HISTORY = _history(bindparam("limit", type_=Integer)), _history(None)  # built once
 
 
+def _in_time(visit: Visit) -> tuple:
+    return visit.start, visit.id
+
+
 def load_history(client_id: int, now: datetime, tz: str, everything: bool = False) -> History:
     """The client's appointments ahead and behind, and the latest of their messages (the message log's own page)."""
     visits = [Visit(*row) for row in db.session.execute(_WHOLE_HISTORY if everything else _RECENT_HISTORY,
                                                          {"client_id": client_id, "now": now, "limit": RECENT + 1})]
     # A union keeps no order: each end is put in order again.
-    upcoming = sorted((visit for visit in visits if visit.start >= now), key=lambda visit: (visit.start, visit.id))
-    past = sorted((visit for visit in visits if visit.start < now), key=lambda visit: (visit.start, visit.id),
-                  reverse=True)
+    upcoming = sorted((visit for visit in visits if visit.start >= now), key=_in_time)
+    past = sorted((visit for visit in visits if visit.start < now), key=_in_time, reverse=True)
     messages = message_log.load_page(message_log.Filters(client_id=client_id), tz, size=RECENT).messages
     more = not everything and (len(upcoming) > RECENT or len(past) > RECENT)
     return History(upcoming if everything else upcoming[:RECENT], past if everything else past[:RECENT], more, messages)

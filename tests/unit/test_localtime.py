@@ -66,9 +66,9 @@ def test_every_moment_falls_inside_its_local_day(naive):
 # Every pattern the pages write moments with: the named formats in each language, and the templates' own (the test
 # below checks that this list has them all).
 PATTERNS = sorted({localtime.datetime_pattern(name, Locale.parse(language)) for language in ("nl", "de", "fr", "en")
-                   for name in ("short", "medium", "long", "full")}
+                   for name in localtime.NAMED_FORMATS}
                   | {localtime.date_pattern(name, Locale.parse(language)) for language in ("nl", "de", "fr", "en")
-                     for name in ("short", "medium", "long", "full")}
+                     for name in localtime.NAMED_FORMATS}
                   | {"EEE d MMM, HH:mm", "d MMM, HH:mm", "EEEE d MMMM y", "EEEE d MMMM", "EEE d MMM",
                      "h:mm a 'on' EEEE", "{y}", "EEE d MMM y", "LLL", "LLLL yyyy", "d MMM", "d MMMM yyyy"})
 
@@ -77,7 +77,7 @@ def test_the_patterns_tested_are_every_pattern_a_template_writes_with():
     templates = Path(__file__).parents[2] / "templates"
     used = {match for path in templates.rglob("*.html")
             for match in re.findall(r"\|(?:datetime|date)\('([^']*)'\)", path.read_text())}
-    assert used - {"short", "medium", "long", "full"} <= set(PATTERNS)
+    assert used - set(localtime.NAMED_FORMATS) <= set(PATTERNS)
 
 
 @given(moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)),
