@@ -23,6 +23,18 @@ from .waiting import offers as waiting_offers
 from .waiting.views import bp as waiting
 
 
+def _engine_options(url: str, configured: dict) -> dict:
+    """SQLite: no server that can go away, so no ping per request. PostgreSQL: the connections speak UTC whatever the
+    server's own zone, so its moments arrive as columns.UTCDateTime keeps them."""
+    if url.startswith("sqlite"):
+        return configured | {"pool_pre_ping": False}
+    if url.startswith("postgresql"):
+        arguments = configured.get("connect_args", {})
+        options = f"{arguments.get('options', '')} -c TimeZone=UTC".strip()
+        return configured | {"connect_args": arguments | {"options": options}}
+    return configured
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(instance_path()))
@@ -34,8 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = web.RecordId  # before any route is added
     private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # no server that can go away: no ping per request
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app.config["SQLALCHEMY_ENGINE_OPTIONS"] | {"pool_pre_ping": False}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                              app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

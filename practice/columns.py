@@ -29,9 +29,11 @@ class UTCDateTime(TypeDecorator):
             # The text SQLAlchemy wrote ("2026-12-03 07:00:00.000000"), read as UTC in one step: parsing it and
             # then setting the zone costs five times as much, and the agenda's day reads hundreds.
             return lambda text: None if text is None else datetime.fromisoformat(text + "+00:00")
+        if dialect.name == "postgresql":  # aware, in the connection's zone, which app.py sets to UTC
+            return None
         return super().result_processor(dialect, coltype)
 
-    def process_result_value(self, value, dialect):  # PostgreSQL's are aware, in the connection's zone
+    def process_result_value(self, value, dialect):  # any other database's: aware, in the connection's zone
         return None if value is None else value.astimezone(timezone.utc)
 
 

@@ -48,7 +48,9 @@ class Postgres:
         subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                                      "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL)
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        # The server keeps a practice's local time, as one installed in Belgium would: the app reads UTC all the same.
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+                   f"-c timezone=Europe/Brussels")
         subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(self.data), "-o", options,
                                      "-l", str(self.folder / "log"), "-w", "start"]),
                        check=True, stdout=subprocess.DEVNULL)

@@ -193,7 +193,7 @@ def _load_shown(start: datetime, end: datetime, *, practitioner_id=None, locatio
 def _rows(statement, parameters: dict) -> tuple[tuple, ...]:
     """The rows as plain tuples, through the session's connection: the ORM's row processing cost more than the
     query, and plain tuples are hashed and compared in C (_laid_out's memory)."""
-    return tuple(map(tuple, db.session.connection().execute(statement, parameters)))
+    return tuple(map(tuple, db.session.connection().execute(statement, parameters).all()))
 
 
 @cache

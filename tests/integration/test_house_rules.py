@@ -70,6 +70,34 @@ def test_the_practice_row_is_made_with_the_tables_and_reading_it_writes_nothing(
         db.engine.dispose()
 
 
+def test_a_stored_moment_reads_back_in_utc_whatever_zone_the_database_server_keeps(app):
+    """PostgreSQL hands out moments in the connection's zone, which is the server's own unless the app sets it; the
+    pages write a moment's offset (the grid's <time datetime>), so it must read back as UTC."""
+    moment = datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    postgres = False
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # a server far from UTC, for every connection made from now on
+            postgres = True
+            name = db.session.scalar(text("SELECT current_database()"))
+            db.session.execute(text(f"ALTER DATABASE {name} SET timezone TO 'Pacific/Chatham'"))
+            db.session.commit()
+            db.engine.dispose()
+        client = Client(first_name="Ada", last_name="Zone", erased_at=moment)
+        db.session.add(client)
+        db.session.commit()
+        client_id = client.id
+    with app.app_context():
+        read = db.session.scalar(select(Client.erased_at).where(Client.id == client_id))
+        assert read == moment and read.utcoffset().total_seconds() == 0 and read.isoformat().endswith("+00:00")
+        if postgres:
+            import psycopg
+
+            assert db.session.scalar(text("SHOW timezone")) == "UTC"  # what the app opens its connections with
+            plain = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(plain) as connection:  # and what they would have been without it
+                assert connection.execute("SHOW timezone").fetchone()[0] == "Pacific/Chatham"
+
+
 def test_the_queue_comes_from_the_apps_configuration(tmp_path, database_url):
     from huey import MemoryHuey, SqliteHuey
 
