@@ -56,10 +56,10 @@ def message_rows(filters: message_log.Filters, tz: str) -> Iterator[list]:
     yield [_("When"), _("Kind"), _("Channel"), _("Recipient"), _("Full name"), _("Status"), _("Details"),
            _("Segments"), _("Cost (EUR)"), _("Subject")]
     key = Message.due_at if filters.planned else Message.logged_at
-    query = (message_log.matching(filters, tz)
-             .options(joinedload(Message.appointment).joinedload(Appointment.client), joinedload(Message.client))
+    query, values = message_log.matching(filters, tz)
+    query = (query.options(joinedload(Message.appointment).joinedload(Appointment.client), joinedload(Message.client))
              .order_by(key.desc(), Message.id.desc()))
-    for message in db.session.scalars(query.execution_options(yield_per=1000)):
+    for message in db.session.scalars(query.execution_options(yield_per=1000), values):
         client = message.appointment.client if message.appointment else message.client
         moment = localtime.local(message.due_at if filters.planned else message.logged_at, tz)
         details = in_words(message.error) if message.error else (str(message.reason.label) if message.reason else "")

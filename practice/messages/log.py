@@ -4,13 +4,15 @@ when they are due; filtered by client, channel, status, kind and period. Every p
 the page before (keyset paging), so the first page and the thousandth cost the same."""
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from .. import localtime
+from ..columns import UTCDateTime
 from ..enums import Channel, MessageKind, MessageStatus, NotSentReason
 from ..errors import FieldError
 from ..extensions import db
@@ -73,54 +75,103 @@ class Page:
     older: int | None  # the last message of this page, when there are more after it
 
 
-def matching(filters: Filters, tz: str):
-    """The messages the filters let through (the page cursor aside), as a query to page or to export."""
-    key = Message.due_at if filters.planned else Message.logged_at
-    query = select(Message)
-    if filters.status:
-        query = query.where(Message.status == filters.status)
-    else:
-        query = query.where(Message.status != MessageStatus.PLANNED)
-    if filters.channel:
-        query = query.where(Message.channel == filters.channel)
-    if filters.kind:
-        query = query.where(Message.kind == filters.kind)
-    if filters.client_id:
+class _Shape(NamedTuple):
+    """Which filters a page uses and which way it reads: its statement is built once per shape, with the values bound
+    (putting a statement together costs SQLAlchemy more than running it; the card reads a page of the log too)."""
+
+    planned: bool
+    status: bool
+    channel: bool
+    kind: bool
+    client: bool
+    first_day: bool
+    last_day: bool
+    cursor: bool = False
+    newest_first: bool = True
+
+
+def _shape(filters: Filters) -> _Shape:
+    return _Shape(filters.planned, filters.status is not None, filters.channel is not None, filters.kind is not None,
+                  filters.client_id is not None, filters.first_day is not None, filters.last_day is not None)
+
+
+def _key(planned: bool):
+    return Message.due_at if planned else Message.logged_at
+
+
+@cache
+def _matching(shape: _Shape):
+    key = _key(shape.planned)
+    moment = UTCDateTime()
+    query = select(Message).where(Message.status == bindparam("status") if shape.status
+                                  else Message.status != MessageStatus.PLANNED)
+    if shape.channel:
+        query = query.where(Message.channel == bindparam("channel"))
+    if shape.kind:
+        query = query.where(Message.kind == bindparam("kind"))
+    if shape.client:
         # The client's appointments as a list of ids: with a subquery the planner cannot tell how few messages
         # match, and walks the whole log backwards (bench/http_pages.py, "message log, one client").
-        appointments = list(db.session.scalars(select(Appointment.id)
-                                               .where(Appointment.client_id == filters.client_id)))
-        query = query.where(or_(Message.appointment_id.in_(appointments),
-                                Message.client_id == filters.client_id))  # and those about no appointment
-    if filters.first_day:
-        query = query.where(key >= localtime.midnight(filters.first_day, tz))
-    if filters.last_day:
-        query = query.where(key < localtime.day_bounds(filters.last_day, tz)[1])
+        query = query.where(or_(Message.appointment_id.in_(bindparam("appointments", expanding=True)),
+                                Message.client_id == bindparam("client_id")))  # and those about no appointment
+    if shape.first_day:
+        query = query.where(key >= bindparam("from", type_=moment))
+    if shape.last_day:
+        query = query.where(key < bindparam("until", type_=moment))
     return query
 
 
-def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
-    """One page of the log; a page cursor that names no message is refused (FieldError)."""
-    key = Message.due_at if filters.planned else Message.logged_at
-    query = (matching(filters, tz)
+_APPOINTMENTS_OF = select(Appointment.id).where(Appointment.client_id == bindparam("client_id"))
+
+
+def _values(filters: Filters, tz: str) -> dict:
+    return {"status": filters.status, "channel": filters.channel, "kind": filters.kind, "client_id": filters.client_id,
+            "appointments": list(db.session.scalars(_APPOINTMENTS_OF, {"client_id": filters.client_id}))
+            if filters.client_id else [],
+            "from": localtime.midnight(filters.first_day, tz) if filters.first_day else None,
+            "until": localtime.day_bounds(filters.last_day, tz)[1] if filters.last_day else None}
+
+
+def matching(filters: Filters, tz: str):
+    """The messages the filters let through (the page cursor aside): a query to export, and the values it takes."""
+    return _matching(_shape(filters)), _values(filters, tz)
+
+
+@cache
+def _page_statement(shape: _Shape):
+    key = _key(shape.planned)
+    query = (_matching(shape)
              .with_only_columns(Message.id, key, Message.kind, Message.channel, Message.recipient, Message.segments,
                                 Message.status, Message.reason, Message.error, Message.appointment_id,
                                 Client.first_name, Client.last_name)
              .outerjoin_from(Message, Appointment, Message.appointment_id == Appointment.id)
              .outerjoin(Client, Appointment.client_id == Client.id)
-             .limit(size + 1))
+             .limit(bindparam("size")))
+    if shape.cursor:
+        where = tuple_(bindparam("cursor_key", type_=UTCDateTime()), bindparam("cursor_id"))
+        query = query.where(tuple_(key, Message.id) < where if shape.newest_first else tuple_(key, Message.id) > where)
+    return query.order_by(*((key.desc(), Message.id.desc()) if shape.newest_first else (key.asc(), Message.id.asc())))
+
+
+@cache
+def _cursor_key(planned: bool):
+    return select(_key(planned)).where(Message.id == bindparam("id"))
+
+
+def load_page(filters: Filters, tz: str, size: int = PAGE) -> Page:
+    """One page of the log; a page cursor that names no message is refused (FieldError)."""
     # The history runs newest first, the planned messages soonest first; "newer" walks the other way and turns.
     forward = filters.before is None
     newest_first = not filters.planned if forward else filters.planned
     cursor = filters.after if forward else filters.before
+    values = _values(filters, tz) | {"size": size + 1, "cursor_id": cursor}
     if cursor is not None:
-        where = (db.session.scalar(select(key).where(Message.id == cursor)), cursor)
-        if where[0] is None:
+        values["cursor_key"] = db.session.scalar(_cursor_key(filters.planned), {"id": cursor})
+        if values["cursor_key"] is None:
             raise FieldError(_l("This page of the log no longer exists; start again from the first page."),
                              "after" if forward else "before")
-        query = query.where(tuple_(key, Message.id) < where if newest_first else tuple_(key, Message.id) > where)
-    order = (key.desc(), Message.id.desc()) if newest_first else (key.asc(), Message.id.asc())
-    rows = [_line(*row) for row in db.session.execute(query.order_by(*order))]
+    shape = _shape(filters)._replace(cursor=cursor is not None, newest_first=newest_first)
+    rows = [_line(*row) for row in db.session.execute(_page_statement(shape), values)]
     more, rows = len(rows) > size, rows[:size]
     if forward:
         return Page(rows, rows[0].id if rows and cursor else None, rows[-1].id if rows and more else None)
