@@ -114,10 +114,17 @@ def test_the_log_filters_by_client_channel_status_kind_and_local_days_in_the_add
         {"due_at": NOW - timedelta(days=4), "status": MessageStatus.UNDELIVERABLE},
         {"due_at": NOW - timedelta(days=5), "kind": MessageKind.CONFIRMATION})
     [other] = _messages(app, brams, {"due_at": NOW - timedelta(days=1)})
+    # To Anna about no appointment (the last SMS after her STOP), and one with both (the desk's answer to her reply).
+    to_anna = {"client_id": anna, "channel": Channel.SMS, "recipient": "+31612345678"}
+    [stopped, answered] = _messages(
+        app, None, to_anna | {"due_at": NOW - timedelta(days=6), "kind": MessageKind.SMS_STOPPED},
+        to_anna | {"due_at": NOW - timedelta(days=7), "appointment_id": annas, "kind": MessageKind.ANSWER})
     log_in(client, staff)
-    for query, expected in ((f"client={anna}", [evening, sms, failed, confirmation]), (f"client={bram}", [other]),
-                            ("channel=sms", [sms]), ("status=undeliverable", [failed]), ("kind=confirmation", [confirmation]),
-                            ("from=2026-12-07&to=2026-12-07", [evening]), ("to=2026-12-06", [other, sms, failed, confirmation]),
+    for query, expected in ((f"client={anna}", [evening, sms, failed, confirmation, stopped, answered]),
+                            (f"client={bram}", [other]), ("channel=sms", [sms, stopped, answered]),
+                            ("status=undeliverable", [failed]), ("kind=confirmation", [confirmation]),
+                            ("from=2026-12-07&to=2026-12-07", [evening]),
+                            ("to=2026-12-06", [other, sms, failed, confirmation, stopped, answered]),
                             (f"client={anna}&channel=email&kind=reminder", [evening, failed])):
         html = client.get(f"/messages/?{query}").get_data(as_text=True)
         assert _ids(html) == expected, query
