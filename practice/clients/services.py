@@ -7,6 +7,7 @@ from typing import NamedTuple
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Integer, bindparam, column, func, select, table, union_all
+from sqlalchemy.orm import joinedload
 
 from .. import search_index
 from ..audit import services as audit
@@ -180,6 +181,15 @@ class History:
     past: list[Visit]  # latest first
     more: bool  # the card leaves some out
     messages: list[message_log.Line]  # the latest that went out, or ended without
+
+
+# The consent history comes with the card, in the same query (the card always shows it); built once.
+_CARD = (select(Client).where(Client.id == bindparam("client_id"))
+         .options(joinedload(Client.consent_events).joinedload(ConsentEvent.recorded_by)))
+
+
+def load_card(client_id: int) -> Client | None:
+    return db.session.scalars(_CARD, {"client_id": client_id}).unique().one_or_none()
 
 
 def _history(limit):

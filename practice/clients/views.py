@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..enums import Channels, ConsentSource
@@ -12,7 +11,7 @@ from ..errors import FieldError
 from ..extensions import db
 from ..htmx import is_htmx, render_fragment, render_page
 from ..i18n import gettext as _
-from ..models import Client, ConsentEvent, Practice
+from ..models import Client, Practice
 from ..consent import ConsentChange
 from ..web import show_error, values_of
 from . import services
@@ -48,9 +47,7 @@ def new():
 
 @bp.route("/<int:client_id>", methods=["GET", "POST"])
 def card(client_id):
-    # The consent history comes with the card, in the same query (the card always shows it).
-    with_history = joinedload(Client.consent_events).joinedload(ConsentEvent.recorded_by)
-    return _edit(_changeable(db.get_or_404(Client, client_id, options=[with_history])))
+    return _edit(_changeable(services.load_card(client_id) or abort(404)))
 
 
 @bp.get("/<int:client_id>/appointments")
