@@ -14,7 +14,7 @@ from .dashboard.views import bp as dashboard
 from .data.views import bp as data
 from .feed.views import bp as feed
 from .inbox.views import bp as inbox, callback as inbound
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, end_reads_with_commit, limiter, login_manager, migrate
 from .messages.views import bp as messages, callbacks
 from .public.views import bp as public
 from .settings.views import bp as settings
@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
                                                               app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
+    end_reads_with_commit(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

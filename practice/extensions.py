@@ -47,3 +47,27 @@ def _sqlite_for_several_processes(connection, _record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# A request or a task that wrote nothing ends its transaction with a commit instead of Flask-SQLAlchemy's rollback: to
+# the database the two are the same then, but psycopg forgets a connection's prepared statements on every rollback,
+# so PostgreSQL planned every statement of every page anew (bench/http_pages.py). Any statement but a SELECT counts as
+# a write, and so do changes still pending in the session: then the rollback stays.
+@event.listens_for(Engine, "begin")
+def _nothing_written_yet(connection) -> None:
+    connection.info["wrote"] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_a_write(connection, _cursor, statement: str, *_) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info["wrote"] = True
+
+
+def end_reads_with_commit(app) -> None:
+    @app.teardown_appcontext  # registered after db.init_app, so it runs before the session is removed
+    def _end(exception) -> None:
+        session = db.session()  # this context's own
+        if (exception is None and session.in_transaction() and not (session.new or session.dirty or session.deleted)
+                and not session.connection().info.get("wrote", True)):
+            session.commit()

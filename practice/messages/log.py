@@ -4,8 +4,8 @@ when they are due; filtered by client, channel, status, kind and period. Every p
 the page before (keyset paging), so the first page and the thousandth cost the same."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, tuple_, union_all

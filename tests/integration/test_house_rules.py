@@ -125,6 +125,41 @@ def test_the_error_page_rolls_back_before_it_reads_the_database(app):
     assert "Fysio Test" in response.get_data(as_text=True)
 
 
+def test_a_request_that_only_read_commits_and_one_that_wrote_without_committing_is_rolled_back(app):
+    """Ending a read with a commit keeps a PostgreSQL connection's prepared statements (psycopg drops them on every
+    rollback); whatever a request changed and did not commit itself is still thrown away."""
+    ends = []
+
+    @app.get("/probe/<what>")
+    @public
+    def probe(what):
+        practice = Practice.current()
+        if what != "read":
+            practice.name = what  # "pending" stays in the session; the others reach the database uncommitted
+        if what == "flushed":
+            db.session.flush()
+        if what == "raw":
+            db.session.execute(text("UPDATE practice SET phone = 'raw'"))
+        return "ok"
+
+    with app.app_context():
+        for end in ("commit", "rollback"):
+            db.event.listen(db.engine, end, lambda connection, end=end: ends.append(end))
+    client = app.test_client()
+    for what in ("read", "pending", "flushed", "raw"):
+        ends.clear()
+        assert client.get(f"/probe/{what}").status_code == 200
+        assert ends == ["commit" if what == "read" else "rollback"], what
+    with app.app_context():
+        assert (Practice.current().name, Practice.current().phone) == ("Fysio Test", "+31 20 555 0100")
+        postgres = db.engine.dialect.name == "postgresql"
+    if postgres:  # psycopg prepares a statement on its sixth run; the one pooled connection keeps it
+        for _ in range(8):
+            client.get("/probe/read")
+        with app.app_context():
+            assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) > 0
+
+
 def test_the_date_filter_writes_a_day_as_flask_babel_does_and_a_moments_day_in_the_practices_zone(app):
     from flask_babel import format_date
 
