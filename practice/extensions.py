@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
 from . import search_index
@@ -70,4 +71,8 @@ def end_reads_with_commit(app) -> None:
         session = db.session()  # this context's own
         if (exception is None and session.in_transaction() and not (session.new or session.dirty or session.deleted)
                 and not session.connection().info.get("wrote", True)):
-            session.commit()
+            session.expire_on_commit = False  # the session ends here: its objects stay as they are, as on a close
+            try:
+                session.commit()
+            except SQLAlchemyError:  # nothing was written, the answer stands; the pool drops a broken connection
+                session.rollback()
