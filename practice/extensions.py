@@ -68,7 +68,9 @@ def _note_a_write(connection, _cursor, statement: str, *_) -> None:
 def end_reads_with_commit(app) -> None:
     @app.teardown_appcontext  # registered after db.init_app, so it runs before the session is removed
     def _end(exception) -> None:
-        session = db.session()  # this context's own
+        if not db.session.registry.has():  # this context used no session
+            return
+        session = db.session()
         if (exception is None and session.in_transaction() and not (session.new or session.dirty or session.deleted)
                 and not session.connection().info.get("wrote", True)):
             session.expire_on_commit = False  # the session ends here: its objects stay as they are, as on a close
