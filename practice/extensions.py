@@ -65,16 +65,35 @@ def _note_a_write(connection, _cursor, statement: str, *_) -> None:
         connection.info["wrote"] = True
 
 
-def end_reads_with_commit(app) -> None:
-    @app.teardown_appcontext  # registered after db.init_app, so it runs before the session is removed
-    def _end(exception) -> None:
-        if not db.session.registry.has():  # this context used no session
-            return
-        session = db.session()
-        if (exception is None and session.in_transaction() and not (session.new or session.dirty or session.deleted)
-                and not session.connection().info.get("wrote", True)):
+def _end_reads_with_commit(exception) -> None:
+    if not db.session.registry.has():  # this context used no session
+        return
+    session = db.session()
+    if (exception is not None or not session.is_active or not session.in_transaction()
+            or session.new or session.dirty or session.deleted):
+        return
+    try:
+        if not session.connection().info.get("wrote", True):
             session.expire_on_commit = False  # the session ends here: its objects stay as they are, as on a close
-            try:
-                session.commit()
-            except SQLAlchemyError:  # nothing was written, the answer stands; the pool drops a broken connection
-                session.rollback()
+            session.commit()
+    except SQLAlchemyError:  # nothing was written, the answer stands; the pool drops a broken connection
+        session.rollback()
+
+
+def _in_utc(connection, _record) -> None:
+    """The app reads PostgreSQL's moments as they arrive, in UTC (app.py asks for it; columns.UTCDateTime relies on
+    it): a connection in another zone (a pooler that drops the startup options) is refused at once."""
+    zone = connection.info.parameter_status("TimeZone")
+    if zone != "UTC":
+        raise RuntimeError(f"PostgreSQL connection in time zone {zone}, not UTC: connect directly, or through a "
+                           "pooler that passes the startup option TimeZone=UTC")
+
+
+def init_database(app) -> None:
+    """After db.init_app. Its teardown is registered later than Flask-SQLAlchemy's, so it runs before the session is
+    removed."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _in_utc)
+    app.teardown_appcontext(_end_reads_with_commit)

@@ -12,7 +12,7 @@ from practice.enums import (
     AppointmentStatus, Channel, Channels, ConsentSource, Labelled, Language, MessageKind, MessageStatus,
     NotSentReason, Outcome, Role, Span,
 )
-from practice.extensions import db
+from practice.extensions import _in_utc, db
 from practice.i18n import in_language
 from practice.messages.planning import reaches, why_not
 from practice.models import Client, Practice
@@ -94,8 +94,18 @@ def test_a_stored_moment_reads_back_in_utc_whatever_zone_the_database_server_kee
 
             assert db.session.scalar(text("SHOW timezone")) == "UTC"  # what the app opens its connections with
             plain = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            with psycopg.connect(plain) as connection:  # and what they would have been without it
+            with psycopg.connect(plain) as connection:  # and what they would have been without it, which it refuses
                 assert connection.execute("SHOW timezone").fetchone()[0] == "Pacific/Chatham"
+                with pytest.raises(RuntimeError, match="Pacific/Chatham, not UTC"):
+                    _in_utc(connection, None)
+            # Options given in the address still apply beside it.
+            address = db.engine.url.update_query_dict({"options": "-c statement_timeout=4s"})
+            other = create_app({"SQLALCHEMY_DATABASE_URI": address.render_as_string(hide_password=False),
+                                "HUEY_URL": "memory://"})
+            with other.app_context():
+                assert [db.session.scalar(text(f"SHOW {name}")) for name in ("statement_timeout", "timezone")] \
+                    == ["4s", "UTC"]
+                db.engine.dispose()
 
 
 def test_the_queue_comes_from_the_apps_configuration(tmp_path, database_url):
