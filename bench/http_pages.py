@@ -3,9 +3,9 @@ the app on 127.0.0.1 with a year of history of a busy practice (about 100,000 ap
 100,000 clients; bench/dashboard.py seeds it), 8 users logged in at once, each with a connection of their own.
 Every page is loaded by all users together for a while; printed per page: median and 95th percentile latency,
 requests per second, the gunicorn workers' CPU time per request beside the login page's (steadier than a latency on
-a shared machine, and what a page's own work costs), and whether its p95 is within 3x the login page's (the trivial
-baseline, measured again right before the page, in rounds (three unless --rounds says otherwise); the median round
-counts) and under 150 ms.
+a shared machine, and what a page's own work costs) and on PostgreSQL its server processes' too, and whether its p95
+is within 3x the login page's (the trivial baseline, measured again right before the page, in rounds (three unless
+--rounds says otherwise); the median round counts) and under 150 ms.
 
     .venv/bin/python bench/http_pages.py [--users 8] [--requests 40] [--rounds 3] [--only day,card]
                                          [--stack embedded|production|both]
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PRACTICE_INSTANCE", tempfile.mkdtemp(prefix="practice-bench-"))
 os.environ.setdefault("HUEY_URL", "memory://")
 
-from sqlalchemy import func, select, update  # noqa: E402
+from sqlalchemy import create_engine, func, select, text, update  # noqa: E402
 
 from bench import dashboard, stacks  # noqa: E402
 from practice.app import create_app  # noqa: E402
@@ -106,6 +106,7 @@ def seed(url: str, messages: int) -> dict:
 
 def measure(url: str, args) -> dict[str, str]:
     pages = seed(url, args.messages)
+    database = _database_server(url)
     port = stacks.free_port()
     environment = os.environ | {"DATABASE_URL": url, "HUEY_URL": "memory://", "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4", "-b",
@@ -126,8 +127,10 @@ def measure(url: str, args) -> dict[str, str]:
             # would carry that drift. The verdict takes the median round.
             rounds = []
             for _ in range(args.rounds):
-                baseline = _timed([User(port) for _ in users], [login_paths], False, args.requests, server.pid)
-                page = _timed(users, paths if isinstance(paths, list) else [paths], htmx, args.requests, server.pid)
+                baseline = _timed([User(port) for _ in users], [login_paths], False, args.requests, server.pid,
+                                  database)
+                page = _timed(users, paths if isinstance(paths, list) else [paths], htmx, args.requests, server.pid,
+                              database)
                 rounds.append((page.p95 / baseline.p95, page, baseline))
             ratio, timings, baseline = sorted(rounds, key=lambda each: each[0])[len(rounds) // 2]
             within = ratio <= TARGET_FACTOR and timings.p95 < TARGET_MS
@@ -137,6 +140,9 @@ def measure(url: str, args) -> dict[str, str]:
             figures[f"{label}: p95 / the login page's, each round"] = " ".join(f"{r:.1f}x" for r, _, _ in rounds)
             figures[f"{label}: workers' CPU per request, page / login page, each round"] = " ".join(
                 f"{page.cpu:.1f}/{login.cpu:.1f} ms" for _, page, login in rounds)
+            if database:
+                figures[f"{label}: database's CPU per request, page / login page, each round"] = " ".join(
+                    f"{page.database_cpu:.1f}/{login.database_cpu:.1f} ms" for _, page, login in rounds)
             figures[f"{label}: within target"] = f"{'yes' if within else 'NO'} ({ratio:.1f}x, the median round)"
             print(f"{label}: median {timings.median:.1f} ms, p95 {timings.p95:.1f} ms, {timings.rate:.0f} req/s; "
                   f"login page just before: median {baseline.median:.1f} ms, p95 {baseline.p95:.1f} ms; rounds: "
@@ -192,20 +198,35 @@ class Timings(NamedTuple):
     p95: float
     rate: float  # requests per second
     cpu: float  # the gunicorn workers' CPU time per request, in ms (0 where /proc does not tell)
+    database_cpu: float  # PostgreSQL's (its server processes'), likewise; SQLite's work is the workers'
 
 
-def _timed(users: list[User], paths: list[str], htmx: bool, requests: int, server: int) -> Timings:
-    used = _workers_cpu(server)
+def _timed(users: list[User], paths: list[str], htmx: bool, requests: int, server: int,
+           database: int | None) -> Timings:
+    used, used_there = _children_cpu(server), _children_cpu(database) if database else 0.0
     timings, seconds = _load(users, paths, htmx, requests)
-    cpu = (_workers_cpu(server) - used) * 1000 / (len(users) * (requests + 2))  # the warm-up loads ran too
-    return Timings(statistics.median(timings), statistics.quantiles(timings, n=20)[-1], len(timings) / seconds, cpu)
+    loads = len(users) * (requests + 2)  # the warm-up loads ran too
+    cpu, there = _children_cpu(server) - used, _children_cpu(database) - used_there if database else 0.0
+    return Timings(statistics.median(timings), statistics.quantiles(timings, n=20)[-1], len(timings) / seconds,
+                   cpu * 1000 / loads, there * 1000 / loads)
 
 
-def _workers_cpu(server: int) -> float:
-    """Seconds of CPU the gunicorn workers (the server's children) have used, from /proc (Linux). Steadier than a
-    latency on a shared machine: it leaves out the time a request waits for a core."""
+def _database_server(url: str) -> int | None:
+    """PostgreSQL's postmaster (each connection's server process is its child); None for SQLite."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        backend = connection.scalar(text("SELECT pg_backend_pid()"))
+    engine.dispose()
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+
+
+def _children_cpu(parent: int) -> float:
+    """Seconds of CPU the children of `parent` (gunicorn's workers, PostgreSQL's server processes) have used, from
+    /proc (Linux). Steadier than a latency on a shared machine: it leaves out the time a request waits for a core."""
     try:
-        children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
         stats = [Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split() for child in children]
     except OSError:
         return 0.0
