@@ -1,8 +1,5 @@
 """The factory: configuration, extensions, blueprints, the ways out, the queue and the commands, in one app."""
-import os
-
 from flask import Flask
-from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, i18n, web
@@ -17,26 +14,13 @@ from .dashboard.views import bp as dashboard
 from .data.views import bp as data
 from .feed.views import bp as feed
 from .inbox.views import bp as inbox, callback as inbound
-from .extensions import babel, csrf, db, init_database, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, engine_options, init_database, limiter, login_manager, migrate
 from .messages.views import bp as messages, callbacks
 from .public.views import bp as public
 from .settings.views import bp as settings
 from .tasks import Tasks
 from .waiting import offers as waiting_offers
 from .waiting.views import bp as waiting
-
-
-def _engine_options(url: str, configured: dict) -> dict:
-    """SQLite: no server that can go away, so no ping per request. PostgreSQL: the connections speak UTC whatever the
-    server's own zone, so its moments arrive as columns.UTCDateTime keeps them."""
-    if url.startswith("sqlite"):
-        return configured | {"pool_pre_ping": False}
-    if url.startswith("postgresql"):  # added to the options asked for elsewhere, which this one would replace
-        arguments = configured.get("connect_args", {})
-        asked = arguments.get("options") or make_url(url).query.get("options") or os.environ.get("PGOPTIONS", "")
-        asked = " ".join(asked) if isinstance(asked, tuple) else asked  # options=… twice in the address
-        return configured | {"connect_args": arguments | {"options": f"{asked} -c TimeZone=UTC".strip()}}
-    return configured
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -50,8 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = web.RecordId  # before any route is added
     private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
-                                                              app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                             app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

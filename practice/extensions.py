@@ -1,4 +1,5 @@
 """The Flask extensions, created here and bound to the app in create_app."""
+import os
 import sqlite3
 
 from flask_babel import Babel
@@ -9,7 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -87,6 +88,19 @@ def _in_utc(connection, _record) -> None:
     if zone != "UTC":
         raise RuntimeError(f"PostgreSQL connection in time zone {zone}, not UTC: connect directly, or through a "
                            "pooler that passes the startup option TimeZone=UTC")
+
+
+def engine_options(url: str, configured: dict) -> dict:
+    """Before db.init_app. SQLite: no server that can go away, so no ping per request. PostgreSQL: the connections
+    speak UTC whatever the server's own zone, so its moments arrive as columns.UTCDateTime keeps them (_in_utc)."""
+    if url.startswith("sqlite"):
+        return configured | {"pool_pre_ping": False}
+    if url.startswith("postgresql"):  # added to the options asked for elsewhere, which this one would replace
+        arguments = configured.get("connect_args", {})
+        asked = arguments.get("options") or make_url(url).query.get("options") or os.environ.get("PGOPTIONS", "")
+        asked = " ".join(asked) if isinstance(asked, tuple) else asked  # options=… twice in the address
+        return configured | {"connect_args": arguments | {"options": f"{asked} -c TimeZone=UTC".strip()}}
+    return configured
 
 
 def init_database(app) -> None:
