@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import phonenumbers
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -103,11 +104,18 @@ def load_inbox(*, handled: bool, limit: int = 100) -> list[InboundSms]:
         .order_by(*order, InboundSms.id).limit(limit)))
 
 
-_UNREAD = select(func.count(InboundSms.id)).where(InboundSms.handled_at.is_(None))  # built once: every page counts
+# The navigation's count on every page: read in the session's own statement (auth.services), one statement less.
+OPEN_REPLIES = select(func.count(InboundSms.id)).where(InboundSms.handled_at.is_(None)).scalar_subquery()
 
 
-def count_unread() -> int:
-    return db.session.scalar(_UNREAD)
+def count_unread(read: int | None = None) -> int:
+    """The replies waiting in the inbox, read once per app context (a request), or as `read` by a statement that read
+    it with more (the session's user), as Practice.current does."""
+    if read is not None:
+        g.open_replies = read
+    if "open_replies" not in g:
+        g.open_replies = db.session.scalar(select(OPEN_REPLIES))
+    return g.open_replies
 
 
 # Built once: a client's latest replies (their card) and an appointment's (its panel).

@@ -145,7 +145,8 @@ def test_a_phone_confirms_by_reply_opts_out_with_stop_and_the_rest_lands_in_the_
     with app.app_context():
         sending.send_due(datetime.now(UTC) + timedelta(seconds=1))
     wait_for(lambda: "11:00 kan ook" in phone.received(), what="the answer at the phone")
-    assert desk.get("/inbox/").get_data(as_text=True).count('data-test="reply"') == 1
+    inbox = desk.get("/inbox/").get_data(as_text=True)
+    assert inbox.count('data-test="reply"') == 1 and 'data-test="unread">1<' in inbox  # the count read anew
 
 
 def test_a_repeated_reply_is_stored_once(app, agenda, client):
