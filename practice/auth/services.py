@@ -95,7 +95,6 @@ def load_session_user(session_id: str, key: str | None, now: datetime) -> User |
         return None
     user, record, practice, open_replies = found  # one query for all: it runs on every request
     practice = Practice.current(practice)
-    inbox.count_unread(open_replies)
     if not user.active or user.session_version != int(version) or record.ended_at is not None:
         return None
     if (now - record.seen_at > timedelta(minutes=practice.session_idle_minutes)
@@ -106,6 +105,7 @@ def load_session_user(session_id: str, key: str | None, now: datetime) -> User |
     if now - record.seen_at > SEEN_EVERY:
         record.seen_at = now
         db.session.commit()
+    inbox.count_unread(open_replies)  # after the commit, which would make it count again
     return user
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import phonenumbers
 from datetime import datetime
 
-from flask import g
-from sqlalchemy import Integer, bindparam, func, select
+from flask import g, has_app_context
+from sqlalchemy import Integer, bindparam, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -104,18 +104,26 @@ def load_inbox(*, handled: bool, limit: int = 100) -> list[InboundSms]:
         .order_by(*order, InboundSms.id).limit(limit)))
 
 
-# The navigation's count on every page: read in the session's own statement (auth.services), one statement less.
-OPEN_REPLIES = select(func.count(InboundSms.id)).where(InboundSms.handled_at.is_(None)).scalar_subquery()
+_UNREAD = select(func.count()).where(InboundSms.handled_at.is_(None))  # built once: every page counts
+OPEN_REPLIES = _UNREAD.scalar_subquery()  # the same, read in the session's own statement (auth.services)
 
 
 def count_unread(read: int | None = None) -> int:
-    """The replies waiting in the inbox, read once per app context (a request), or as `read` by a statement that read
-    it with more (the session's user), as Practice.current does."""
+    """The replies waiting in the inbox, for the navigation: read once per app context (a request) and again after a
+    commit, or as `read` by a statement that read it with more (the session's user), as Practice.current does."""
     if read is not None:
         g.open_replies = read
     if "open_replies" not in g:
-        g.open_replies = db.session.scalar(select(OPEN_REPLIES))
+        g.open_replies = db.session.scalar(_UNREAD)
     return g.open_replies
+
+
+@event.listens_for(db.session, "after_commit")
+def _count_anew(session) -> None:
+    """A commit may have handled a reply, or stored one: a page rendered after it (an error page, a view that shows
+    the inbox after a change) counts again rather than show the count the request started with."""
+    if has_app_context():
+        g.pop("open_replies", None)
 
 
 # Built once: a client's latest replies (their card) and an appointment's (its panel).

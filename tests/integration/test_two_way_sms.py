@@ -149,6 +149,17 @@ def test_a_phone_confirms_by_reply_opts_out_with_stop_and_the_rest_lands_in_the_
     assert inbox.count('data-test="reply"') == 1 and 'data-test="unread">1<' in inbox  # the count read anew
 
 
+def test_the_navigation_counts_open_replies_anew_after_a_commit(app):
+    """The count comes with the session's statement at the start of a request; a commit in the request may have
+    handled a reply, so a page rendered after it counts again."""
+    from practice.inbox import services as inbox
+    with app.test_request_context():
+        assert inbox.count_unread(7) == 7  # as the session's statement hands it over
+        assert inbox.count_unread() == 7  # read once per request
+        db.session.commit()
+        assert inbox.count_unread() == 0  # counted again: no reply is open
+
+
 def test_a_repeated_reply_is_stored_once(app, agenda, client):
     app.config["SMS_INBOUND_SECRET"] = SECRET
     make_client(app, mobile=MOBILE, sms_consent=True)
