@@ -1,9 +1,14 @@
 """The practice's catalogue as every part of the app lists it: practitioners, locations and appointment types.
-Pickers show the active ones by name; the settings pages show all, the active first."""
-from sqlalchemy import select
+Pickers show the active ones by name; the settings pages show all, the active first. The agenda, the app's busiest
+page, keeps its lists and working hours in the process between changes to them (`remembered`)."""
+import secrets
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from sqlalchemy import event, select
 
 from .extensions import db
-from .models import AppointmentType, Location, Practitioner
+from .models import AppointmentType, Location, Practice, Practitioner, WorkingHours
 
 
 def _listings(model) -> tuple:
@@ -30,3 +35,47 @@ def load_locations(*, with_inactive: bool = False) -> list[Location]:
 
 def load_appointment_types(*, with_inactive: bool = False) -> list[AppointmentType]:
     return _listed(AppointmentType, with_inactive)
+
+
+class Entry(NamedTuple):
+    """A practitioner or a location as the agenda lists it: plain values, which outlive the request."""
+
+    id: int
+    name: str
+    active: bool
+
+
+def agenda_practitioners() -> list[Entry]:
+    """Every practitioner, the active first (an inactive one still shows with their appointments)."""
+    return remembered(("practitioners",), lambda: [Entry(p.id, p.name, p.active)
+                                                   for p in load_practitioners(with_inactive=True)])
+
+
+def agenda_locations() -> list[Entry]:
+    return remembered(("locations",), lambda: [Entry(p.id, p.name, p.active) for p in load_locations()])
+
+
+_REMEMBERED: dict[tuple, tuple[tuple, Any]] = {}
+_STAMPED = (Practitioner, Location, WorkingHours)  # what `remembered` keeps is read from these tables only
+
+
+def remembered(key: tuple, read: Callable[[], Any]) -> Any:
+    """What `read()` gives, kept in this process under `key` until the catalogue changes. Every change to it gives
+    the practice a new random stamp in the same transaction (_stamp_changes), and every page reads the practice
+    anyway: what was read under another stamp is read again. The stamp is read before the rows, so what is kept
+    is never older than its stamp; a stamp that was rolled back is never seen again. Plain values only: an ORM
+    object belongs to one session."""
+    stamp = (db.engine.url, Practice.current().catalogue_stamp)  # a process may serve several databases (tests)
+    kept = _REMEMBERED.get(key)
+    if kept is None or kept[0] != stamp:
+        kept = _REMEMBERED[key] = (stamp, read())
+    return kept[1]
+
+
+@event.listens_for(db.session, "before_flush")
+def _stamp_changes(session, flush_context, instances) -> None:
+    """A practitioner, a location or working hours added, changed or removed: the practice gets a new stamp, written
+    in the same flush. Writes that bypass the ORM's unit of work do not count (agenda.services.lock_agenda_of only
+    locks, changing nothing)."""
+    if any(isinstance(each, _STAMPED) for each in (*session.new, *session.dirty, *session.deleted)):
+        Practice.current().catalogue_stamp = secrets.token_hex(8)

@@ -38,8 +38,7 @@ class Practice(db.Model):
     confirmation_sms: Mapped[bool] = mapped_column(default=True)
     offer_hours: Mapped[int] = mapped_column(default=2)  # how long a waiting list offer stays open
     notice_delay_minutes: Mapped[int] = mapped_column(default=3)  # the undo window of confirmations and notices
-    # schedule.rules_to_text: one or two reminders, or "" for none
-    reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")
+    reminder_rules: Mapped[str] = mapped_column(String(100), default="days_before:2@07:00")  # schedule.rules_to_text
     # Online rescheduling by clients on the public page: off until the owner switches it on.
     online_rescheduling: Mapped[bool] = mapped_column(default=False)
     reschedule_cutoff_hours: Mapped[int] = mapped_column(default=24)  # no online moves closer to the start
@@ -54,6 +53,7 @@ class Practice(db.Model):
     two_step_required: Mapped[bool] = mapped_column(default=False)  # everyone logs in with a second step
     feed_client_names: Mapped[bool] = mapped_column(default=False)  # practitioners' calendar feeds name clients
     retention_months: Mapped[int | None] = mapped_column()  # message texts and recipients kept so long (None: ever)
+    catalogue_stamp: Mapped[str] = mapped_column(String(16), default=lambda: secrets.token_hex(8))  # catalogue.py
 
     @property
     def sms_sender(self) -> str:

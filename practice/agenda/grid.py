@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, select, type_coerce
 
-from .. import localtime
+from .. import catalogue, localtime
 from ..availability import Block, GridRow, Interval, WeeklyHours, day_blocks, grid_rows, working_intervals
 from ..enums import AppointmentStatus
 from ..extensions import db
@@ -129,20 +129,21 @@ _INSTANT = timedelta(microseconds=1)
 DEFAULT_OPENING = (8 * 60, 18 * 60)  # the grid shows at least 08:00 to 18:00 (minutes of the day)
 
 
-def load_grid(days: list[date], practitioners: list[Practitioner], tz: str, *, practitioner_id: int | None,
+def load_grid(days: list[date], practitioners: list[catalogue.Entry], tz: str, *, practitioner_id: int | None,
               location_id: int | None, step: timedelta) -> Grid:
     """Working hours, time off, appointments and free time on `days`, in whole hours from the earliest start to the
     latest end: a lane per day and practitioner (`practitioner_id`, or every active one and an inactive one who
-    still has appointments then). Three queries: appointments, hours and time off, read on every call; laying
-    them out is _laid_out's."""
+    still has appointments then). Appointments and time off are read on every call, working hours when the
+    catalogue changed (catalogue.remembered); laying them out is _laid_out's."""
     start, end = localtime.days_bounds(days[0], days[-1], tz)
     appointments = _load_shown(start, end, practitioner_id=practitioner_id, location_id=location_id)
     booked = {person for _, _, _, _, _, _, person, _, _ in appointments}  # who has appointments then
     people = tuple(Person(p.id, p.name) for p in practitioners if practitioner_id in (None, p.id)
                    and (p.active or p.id in booked))  # an inactive one only for their appointments
     ids = [person.id for person in people]
-    hours = _rows(_HOURS if location_id is None else _HOURS_AT,
-                  {"ids": ids, "weekdays": sorted({day.weekday() for day in days}), "location_id": location_id})
+    weekdays = sorted({day.weekday() for day in days})
+    hours = catalogue.remembered(("hours", tuple(ids), tuple(weekdays), location_id), lambda: _rows(
+        _HOURS if location_id is None else _HOURS_AT, {"ids": ids, "weekdays": weekdays, "location_id": location_id}))
     time_off = _rows(_TIME_OFF, {"ids": ids, "start": start, "end": end})
     return _laid_out(tuple(days), tz, step, people, appointments, hours, time_off)
 

@@ -198,7 +198,7 @@ def _state() -> dict:
 
 def _agenda(state: dict) -> dict:
     tz = Practice.current().timezone
-    practitioners = catalogue.load_practitioners(with_inactive=True)
+    practitioners = catalogue.agenda_practitioners()
     active = [p for p in practitioners if p.active]
     if state["view"] == "week" and state["practitioner"] is None and active:
         # A week is read per practitioner: fifteen weeks side by side are unreadable (the day view has everyone).
@@ -214,7 +214,7 @@ def _agenda(state: dict) -> dict:
         "days": days,
         "grid": grid,
         "practitioners": active,
-        "locations": catalogue.load_locations(),
+        "locations": catalogue.agenda_locations(),
         "query": query,
         "previous_day": state["day"] - step,
         "next_day": state["day"] + step,

@@ -191,6 +191,32 @@ def test_the_grid_remembers_a_day_it_laid_out_and_shows_each_change_on_the_next_
     assert "Anna Peeters" not in page()
 
 
+def test_the_agendas_lists_are_read_again_after_a_change_and_never_keep_one_rolled_back(app, client, agenda, staff):
+    """The agenda keeps its practitioners, locations and working hours in the process until the catalogue's stamp
+    changes (catalogue.remembered). A change seen inside a transaction that is then rolled back never shows again;
+    a location added or switched off shows in the filter on the next page."""
+    from practice.models import Location, Practitioner
+
+    def page():
+        return client.get("/agenda/?day=2026-12-04").get_data(as_text=True)
+
+    log_in(client, staff)
+    assert "Sophie Verbeek</th>" in page() and ">Centrum</option>" in page()
+    with app.app_context():  # the page below runs in this transaction, and keeps what it read under its stamp
+        db.session.get(Practitioner, agenda.practitioner).name = "Never Saved"
+        db.session.flush()
+        assert "Never Saved</th>" in page()
+        db.session.rollback()
+    with app.app_context():  # the next change: a stamp counted up would be the rolled-back one again
+        db.session.add(Location(name="Zuid", address="Zuidplein 2"))
+        db.session.commit()
+    assert ">Zuid</option>" in page() and "Sophie Verbeek</th>" in page() and "Never Saved" not in page()
+    with app.app_context():
+        db.session.get(Location, agenda.location).active = False
+        db.session.commit()
+    assert ">Centrum</option>" not in page() and ">Zuid</option>" in page()
+
+
 def _post_new(client, agenda, client_id, hhmm, **extra):
     data = {"csrf_token": csrf_token(client), "client_id": client_id, "practitioner_id": agenda.practitioner,
             "appointment_type_id": agenda.treatment, "location_id": agenda.location, "day": "2026-12-01",
