@@ -56,6 +56,7 @@ def agenda_locations() -> list[Entry]:
 
 
 _REMEMBERED: dict[tuple, tuple[tuple, Any]] = {}
+_AT_MOST = 256
 _STAMPED = (Practitioner, Location, WorkingHours)  # what `remembered` keeps is read from these tables only
 
 
@@ -65,9 +66,12 @@ def remembered(key: tuple, read: Callable[[], Any]) -> Any:
     anyway: what was read under another stamp is read again. The stamp is read before the rows, so what is kept
     is never older than its stamp; a stamp that was rolled back is never seen again. Plain values only: an ORM
     object belongs to one session."""
+    db.session.flush()  # a change still pending gets its stamp first (read() would flush it after the stamp's read)
     stamp = (db.engine.url, Practice.current().catalogue_stamp)  # a process may serve several databases (tests)
     kept = _REMEMBERED.get(key)
     if kept is None or kept[0] != stamp:
+        if len(_REMEMBERED) >= _AT_MOST:  # keys come from addresses (a location's id): bounded all the same
+            _REMEMBERED.clear()
         kept = _REMEMBERED[key] = (stamp, read())
     return kept[1]
 
