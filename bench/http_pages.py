@@ -226,8 +226,9 @@ def _spread(users: list[User], server: int) -> list[User]:
     """The users' connections shared evenly among gunicorn's workers, as the round starts. A keep-alive connection
     stays with the worker that accepted it, and which worker accepts a new one is chance: in eight rounds of the login
     page 8 connections came out 8/0, 7/1, 6/2 twice and 5/3 four times, never 4/4, and the worker with more than its
-    share set the round's p95 (17 ms at 5/3, 32 ms at 8/0), whatever the page. A user on a worker with more than its share connects
-    anew until the shares differ by one at most; gunicorn keeps an idle connection 2 s, longer than this takes."""
+    share set the round's p95 (17 ms at 5/3, 32 ms at 8/0), whatever the page. A user on a worker with more than its
+    share connects anew until the shares differ by one at most; gunicorn keeps an idle connection 2 s, longer than
+    this takes."""
     for _ in range(200):
         for user in users:
             user.request("GET", SPREAD_PATH)  # opens the connection if gunicorn closed it

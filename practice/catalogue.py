@@ -47,12 +47,16 @@ class Entry(NamedTuple):
 
 def agenda_practitioners() -> list[Entry]:
     """Every practitioner, the active first (an inactive one still shows with their appointments)."""
-    return remembered(("practitioners",), lambda: [Entry(p.id, p.name, p.active)
-                                                   for p in load_practitioners(with_inactive=True)])
+    return _entries(Practitioner, with_inactive=True)
 
 
 def agenda_locations() -> list[Entry]:
-    return remembered(("locations",), lambda: [Entry(p.id, p.name, p.active) for p in load_locations()])
+    return _entries(Location, with_inactive=False)
+
+
+def _entries(model, with_inactive: bool) -> list[Entry]:
+    return remembered((model.__name__, with_inactive), lambda: [Entry(each.id, each.name, each.active)
+                                                                for each in _listed(model, with_inactive)])
 
 
 _REMEMBERED: dict[tuple, tuple[tuple, Any]] = {}
